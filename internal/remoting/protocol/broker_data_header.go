@@ -20,7 +20,7 @@ type SendMessageRequestHeader struct {
 	UnitMode              bool   `rmq:"unitMode"`
 	Batch                 bool   `rmq:"batch"`
 	MaxReconsumeTimes     *int32 `rmq:"maxReconsumeTimes"`
-	BrokerName            string `rmq:"bname"`
+	BrokerName            string `rmq:"bname,omitempty"`
 }
 
 // SendMessageRequestHeaderV2 is the single-letter form used by
@@ -40,7 +40,7 @@ type SendMessageRequestHeaderV2 struct {
 	UnitMode              bool   `rmq:"k"`
 	MaxReconsumeTimes     *int32 `rmq:"l"`
 	Batch                 bool   `rmq:"m"`
-	BrokerName            string `rmq:"n"`
+	BrokerName            string `rmq:"n,omitempty"`
 }
 
 // V1 converts the single-letter header to the long-named one, as the Java
@@ -90,7 +90,7 @@ type SendMessageResponseHeader struct {
 	MsgID         string `rmq:"msgId,required"`
 	QueueID       int32  `rmq:"queueId,required"`
 	QueueOffset   int64  `rmq:"queueOffset,required"`
-	TransactionID string `rmq:"transactionId"`
+	TransactionID string `rmq:"transactionId,omitempty"`
 }
 
 // Extra extFields keys every send response carries (SendMessageProcessor.java).
@@ -112,7 +112,7 @@ type PullMessageRequestHeader struct {
 	Subscription         string `rmq:"subscription"`
 	SubVersion           int64  `rmq:"subVersion,required"`
 	ExpressionType       string `rmq:"expressionType"`
-	BrokerName           string `rmq:"bname"`
+	BrokerName           string `rmq:"bname,omitempty"`
 }
 
 // PULL_MESSAGE sysFlag bits (PullSysFlag.java).
@@ -162,7 +162,7 @@ type ViewMessageRequestHeader struct {
 type GetMaxOffsetRequestHeader struct {
 	Topic      string `rmq:"topic,required"`
 	QueueID    int32  `rmq:"queueId,required"`
-	BrokerName string `rmq:"bname"`
+	BrokerName string `rmq:"bname,omitempty"`
 }
 
 // GetMaxOffsetResponseHeader answers GET_MAX_OFFSET.
@@ -174,7 +174,7 @@ type GetMaxOffsetResponseHeader struct {
 type GetMinOffsetRequestHeader struct {
 	Topic      string `rmq:"topic,required"`
 	QueueID    int32  `rmq:"queueId,required"`
-	BrokerName string `rmq:"bname"`
+	BrokerName string `rmq:"bname,omitempty"`
 }
 
 // GetMinOffsetResponseHeader answers GET_MIN_OFFSET.
@@ -187,7 +187,7 @@ type SearchOffsetRequestHeader struct {
 	Topic      string `rmq:"topic,required"`
 	QueueID    int32  `rmq:"queueId,required"`
 	Timestamp  int64  `rmq:"timestamp,required"`
-	BrokerName string `rmq:"bname"`
+	BrokerName string `rmq:"bname,omitempty"`
 }
 
 // SearchOffsetResponseHeader answers SEARCH_OFFSET_BY_TIMESTAMP.
@@ -199,7 +199,7 @@ type SearchOffsetResponseHeader struct {
 type GetEarliestMsgStoretimeRequestHeader struct {
 	Topic      string `rmq:"topic,required"`
 	QueueID    int32  `rmq:"queueId,required"`
-	BrokerName string `rmq:"bname"`
+	BrokerName string `rmq:"bname,omitempty"`
 }
 
 // GetEarliestMsgStoretimeResponseHeader answers GET_EARLIEST_MSG_STORETIME.
@@ -216,7 +216,7 @@ type ConsumerSendMsgBackRequestHeader struct {
 	OriginTopic       string `rmq:"originTopic"`
 	UnitMode          bool   `rmq:"unitMode"`
 	MaxReconsumeTimes *int32 `rmq:"maxReconsumeTimes"`
-	BrokerName        string `rmq:"bname"`
+	BrokerName        string `rmq:"bname,omitempty"`
 }
 
 // GetTopicStatsInfoRequestHeader (GET_TOPIC_STATS_INFO, 202).
