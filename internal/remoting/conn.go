@@ -29,7 +29,7 @@ type transport interface {
 
 // call is one request waiting for its response.
 type call struct {
-	ch   chan result          // sync invoke: buffered, receives exactly one result
+	ch   chan result           // sync invoke: buffered, receives exactly one result
 	cb   func(*Command, error) // async invoke
 	stop func() bool           // stops the async timeout
 }
