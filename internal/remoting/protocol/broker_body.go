@@ -1,0 +1,232 @@
+package protocol
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strconv"
+)
+
+// JSON bodies of the broker's client-facing and metadata commands. Members
+// are declared in alphabetical order so encoding/json writes them as
+// fastjson does (wire-protocol.md §11.1, §11.5); decoding is lenient about
+// order and unknown members, as fastjson is.
+
+// Consume types, message models and consume-from-where values of a consumer
+// group (ConsumeType.java, MessageModel.java, ConsumeFromWhere.java).
+const (
+	ConsumeActively  = "CONSUME_ACTIVELY"  // pull consumer
+	ConsumePassively = "CONSUME_PASSIVELY" // push consumer
+
+	Clustering   = "CLUSTERING"
+	Broadcasting = "BROADCASTING"
+
+	ConsumeFromLastOffset  = "CONSUME_FROM_LAST_OFFSET"
+	ConsumeFromFirstOffset = "CONSUME_FROM_FIRST_OFFSET"
+	ConsumeFromTimestamp   = "CONSUME_FROM_TIMESTAMP"
+)
+
+// Expression types of a subscription (ExpressionType.java). An empty type
+// means TAG.
+const (
+	ExpressionTag   = "TAG"
+	ExpressionSQL92 = "SQL92"
+)
+
+// SubAll is the subscription expression that matches every tag.
+const SubAll = "*"
+
+// CodeSet is SubscriptionData.codeSet: the tags' hash codes. Java clients
+// send JSON numbers, the Go client v2.1.2 sends decimal strings
+// (wire-protocol.md §8.1); both are accepted. It is written as numbers.
+type CodeSet []int32
+
+// UnmarshalJSON accepts an array of numbers or numeric strings, or null.
+func (c *CodeSet) UnmarshalJSON(b []byte) error {
+	if bytes.Equal(bytes.TrimSpace(b), []byte("null")) {
+		*c = nil
+		return nil
+	}
+	var raw []json.RawMessage
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return fmt.Errorf("codeSet: %w", err)
+	}
+	out := make(CodeSet, 0, len(raw))
+	for _, r := range raw {
+		s := string(bytes.TrimSpace(r))
+		if len(s) > 0 && s[0] == '"' {
+			if err := json.Unmarshal(r, &s); err != nil {
+				return fmt.Errorf("codeSet: %w", err)
+			}
+		}
+		n, err := strconv.ParseInt(s, 10, 32)
+		if err != nil {
+			return fmt.Errorf("codeSet: element %q is not an int", s)
+		}
+		out = append(out, int32(n))
+	}
+	*c = out
+	return nil
+}
+
+// SubscriptionData is one topic subscription of a consumer group
+// (SubscriptionData.java). SubVersion is Java's millisecond clock or the Go
+// client's nanosecond clock, so it needs all 64 bits.
+type SubscriptionData struct {
+	ClassFilterMode bool     `json:"classFilterMode"`
+	CodeSet         CodeSet  `json:"codeSet"`
+	ExpressionType  string   `json:"expressionType,omitempty"`
+	SubString       string   `json:"subString"`
+	SubVersion      int64    `json:"subVersion"`
+	TagsSet         []string `json:"tagsSet"`
+	Topic           string   `json:"topic"`
+}
+
+// IsTagType reports whether the expression is a tag filter (empty type
+// counts as TAG, ExpressionType.isTagType).
+func (s *SubscriptionData) IsTagType() bool {
+	return s.ExpressionType == "" || s.ExpressionType == ExpressionTag
+}
+
+// ConsumerData is one consumer group in a heartbeat (ConsumerData.java).
+type ConsumerData struct {
+	ConsumeFromWhere    string             `json:"consumeFromWhere"`
+	ConsumeType         string             `json:"consumeType"`
+	GroupName           string             `json:"groupName"`
+	MessageModel        string             `json:"messageModel"`
+	SubscriptionDataSet []SubscriptionData `json:"subscriptionDataSet"`
+	UnitMode            bool               `json:"unitMode"`
+}
+
+// ProducerData is one producer group in a heartbeat (ProducerData.java).
+type ProducerData struct {
+	GroupName string `json:"groupName"`
+}
+
+// HeartbeatData is the HEART_BEAT body (HeartbeatData.java). Note the
+// capital "ID" in clientID.
+type HeartbeatData struct {
+	ClientID        string         `json:"clientID"`
+	ConsumerDataSet []ConsumerData `json:"consumerDataSet"`
+	ProducerDataSet []ProducerData `json:"producerDataSet"`
+}
+
+// DecodeHeartbeatData parses a HEART_BEAT body as sent by Java or Go
+// clients.
+func DecodeHeartbeatData(body []byte) (*HeartbeatData, error) {
+	var h HeartbeatData
+	if err := json.Unmarshal(body, &h); err != nil {
+		return nil, fmt.Errorf("decode HeartbeatData: %w", err)
+	}
+	return &h, nil
+}
+
+// MessageQueue names one queue of a topic on one broker (MessageQueue.java).
+type MessageQueue struct {
+	BrokerName string `json:"brokerName"`
+	QueueID    int32  `json:"queueId"`
+	Topic      string `json:"topic"`
+}
+
+// LockBatchRequestBody is the LOCK_BATCH_MQ body (LockBatchRequestBody.java).
+type LockBatchRequestBody struct {
+	ClientID      string         `json:"clientId"`
+	ConsumerGroup string         `json:"consumerGroup"`
+	MQSet         []MessageQueue `json:"mqSet"`
+}
+
+// UnlockBatchRequestBody is the UNLOCK_BATCH_MQ body (UnlockBatchRequestBody.java).
+type UnlockBatchRequestBody = LockBatchRequestBody
+
+// LockBatchResponseBody answers LOCK_BATCH_MQ with the queues now held by
+// the requester (LockBatchResponseBody.java). The set is always written,
+// empty or not.
+type LockBatchResponseBody struct {
+	LockOKMQSet []MessageQueue `json:"lockOKMQSet"`
+}
+
+// CheckClientRequestBody is the CHECK_CLIENT_CONFIG body (CheckClientRequestBody.java).
+type CheckClientRequestBody struct {
+	ClientID         string            `json:"clientId"`
+	Group            string            `json:"group"`
+	SubscriptionData *SubscriptionData `json:"subscriptionData,omitempty"`
+}
+
+// ConsumerListBody answers GET_CONSUMER_LIST_BY_GROUP
+// (GetConsumerListByGroupResponseBody.java).
+type ConsumerListBody struct {
+	ConsumerIDList []string `json:"consumerIdList"`
+}
+
+// SubscriptionGroupConfig is one consumer group's settings on a broker, as
+// subscriptionGroup.json and UPDATE_AND_CREATE_SUBSCRIPTIONGROUP carry it
+// (SubscriptionGroupConfig.java).
+type SubscriptionGroupConfig struct {
+	BrokerID                       int64  `json:"brokerId"`
+	ConsumeBroadcastEnable         bool   `json:"consumeBroadcastEnable"`
+	ConsumeEnable                  bool   `json:"consumeEnable"`
+	ConsumeFromMinEnable           bool   `json:"consumeFromMinEnable"`
+	GroupName                      string `json:"groupName"`
+	NotifyConsumerIdsChangedEnable bool   `json:"notifyConsumerIdsChangedEnable"`
+	RetryMaxTimes                  int32  `json:"retryMaxTimes"`
+	RetryQueueNums                 int32  `json:"retryQueueNums"`
+	WhichBrokerWhenConsumeSlowly   int64  `json:"whichBrokerWhenConsumeSlowly"`
+}
+
+// NewSubscriptionGroupConfig returns a group with RocketMQ's defaults:
+// consuming enabled, broadcast allowed, 1 retry queue, 16 retries, read
+// from the master, slave 1 when slow.
+func NewSubscriptionGroupConfig(group string) SubscriptionGroupConfig {
+	return SubscriptionGroupConfig{
+		ConsumeBroadcastEnable:         true,
+		ConsumeEnable:                  true,
+		ConsumeFromMinEnable:           true,
+		GroupName:                      group,
+		NotifyConsumerIdsChangedEnable: true,
+		RetryMaxTimes:                  16,
+		RetryQueueNums:                 1,
+		WhichBrokerWhenConsumeSlowly:   1,
+	}
+}
+
+// UnmarshalJSON fills members absent from the text with RocketMQ's
+// defaults, as fastjson does on a freshly constructed Java object.
+func (g *SubscriptionGroupConfig) UnmarshalJSON(b []byte) error {
+	type plain SubscriptionGroupConfig
+	p := plain(NewSubscriptionGroupConfig(""))
+	if err := json.Unmarshal(b, &p); err != nil {
+		return err
+	}
+	*g = SubscriptionGroupConfig(p)
+	return nil
+}
+
+// SubscriptionGroupWrapper is the GET_ALL_SUBSCRIPTIONGROUP_CONFIG body and
+// the content of subscriptionGroup.json (SubscriptionGroupWrapper.java;
+// SubscriptionGroupManager's own encoding has the same two members).
+type SubscriptionGroupWrapper struct {
+	DataVersion            DataVersion                        `json:"dataVersion"`
+	SubscriptionGroupTable map[string]SubscriptionGroupConfig `json:"subscriptionGroupTable"`
+}
+
+// Connection is one client connection in a connection list (Connection.java).
+type Connection struct {
+	ClientAddr string `json:"clientAddr"`
+	ClientID   string `json:"clientId"`
+	Language   string `json:"language"`
+	Version    int32  `json:"version"`
+}
+
+// ConsumerConnection answers GET_CONSUMER_CONNECTION_LIST (ConsumerConnection.java).
+type ConsumerConnection struct {
+	ConnectionSet     []Connection                `json:"connectionSet"`
+	ConsumeFromWhere  string                      `json:"consumeFromWhere,omitempty"`
+	ConsumeType       string                      `json:"consumeType,omitempty"`
+	MessageModel      string                      `json:"messageModel,omitempty"`
+	SubscriptionTable map[string]SubscriptionData `json:"subscriptionTable"`
+}
+
+// ProducerConnection answers GET_PRODUCER_CONNECTION_LIST (ProducerConnection.java).
+type ProducerConnection struct {
+	ConnectionSet []Connection `json:"connectionSet"`
+}
