@@ -10,17 +10,11 @@ import (
 	"github.com/gorocket/gorocket/internal/remoting/protocol"
 )
 
-// MessageQueue names one queue of a topic on one broker name
-// (MessageQueue.java). JSON members are fastjson's alphabetical order.
-type MessageQueue struct {
-	BrokerName string `json:"brokerName"`
-	QueueID    int32  `json:"queueId"`
-	Topic      string `json:"topic"`
-}
+// MessageQueue names one queue of a topic on one broker name.
+type MessageQueue = protocol.MessageQueue
 
-func (q MessageQueue) String() string {
-	return "MessageQueue [topic=" + q.Topic + ", brokerName=" + q.BrokerName + ", queueId=" + strconv.Itoa(int(q.QueueID)) + "]"
-}
+// TopicRouteData is a topic's route as GET_ROUTEINFO_BY_TOPIC returns it.
+type TopicRouteData = protocol.TopicRouteData
 
 // compareQueues orders queues by topic, broker name, queue id, as the
 // Java and Go clients sort them before allocation.
@@ -34,92 +28,62 @@ func compareQueues(a, b MessageQueue) int {
 	return cmp.Compare(a.QueueID, b.QueueID)
 }
 
-// MasterID is the broker id of a master in BrokerData.BrokerAddrs.
-const MasterID = 0
-
-// QueueData is one broker name's queues of a topic (QueueData.java).
-// Java up to 4.8 and the Go client spell the flag member topicSynFlag; both
-// are read.
-type QueueData struct {
-	BrokerName     string `json:"brokerName"`
-	Perm           int32  `json:"perm"`
-	ReadQueueNums  int32  `json:"readQueueNums"`
-	TopicSysFlag   int32  `json:"topicSysFlag"`
-	TopicSynFlag   int32  `json:"topicSynFlag,omitempty"`
-	WriteQueueNums int32  `json:"writeQueueNums"`
-}
-
-// BrokerData is one broker name's addresses by broker id (BrokerData.java).
-type BrokerData struct {
-	BrokerAddrs map[int64]string `json:"brokerAddrs"`
-	BrokerName  string           `json:"brokerName"`
-	Cluster     string           `json:"cluster"`
-}
-
-// MasterAddr returns the master's address, or "" when the master is absent.
-func (b *BrokerData) MasterAddr() string { return b.BrokerAddrs[MasterID] }
-
-// TopicRouteData is a topic's route as GET_ROUTEINFO_BY_TOPIC returns it
-// (TopicRouteData.java; wire-protocol.md §6.1).
-type TopicRouteData struct {
-	BrokerDatas       []BrokerData        `json:"brokerDatas"`
-	FilterServerTable map[string][]string `json:"filterServerTable"`
-	OrderTopicConf    string              `json:"orderTopicConf,omitempty"`
-	QueueDatas        []QueueData         `json:"queueDatas"`
+// mqString renders a queue as Java's MessageQueue.toString does.
+func mqString(q MessageQueue) string {
+	return "MessageQueue [topic=" + q.Topic + ", brokerName=" + q.BrokerName + ", queueId=" + strconv.Itoa(int(q.QueueID)) + "]"
 }
 
 // decodeRoute parses a route body in either fastjson dialect (bare or
-// quoted broker-id keys).
+// quoted broker-id keys) and checks that it is usable.
 func decodeRoute(body []byte) (*TopicRouteData, error) {
-	var r TopicRouteData
-	if err := decodeJSON(body, &r); err != nil {
+	norm, err := normalizeJSON(body)
+	if err != nil {
 		return nil, fmt.Errorf("decode topic route: %w", err)
 	}
-	for i := range r.QueueDatas {
-		if r.QueueDatas[i].TopicSysFlag == 0 {
-			r.QueueDatas[i].TopicSysFlag = r.QueueDatas[i].TopicSynFlag
-		}
-		r.QueueDatas[i].TopicSynFlag = 0
+	r, err := protocol.DecodeTopicRouteData(norm)
+	if err != nil {
+		return nil, err
 	}
-	return &r, nil
+	return r, nil
 }
 
-// clone returns a deep copy, so cached routes are never shared with callers.
-func (r *TopicRouteData) clone() *TopicRouteData {
+// cloneRoute returns a deep copy, so cached routes are never shared with
+// callers.
+func cloneRoute(r *TopicRouteData) *TopicRouteData {
 	c := &TopicRouteData{OrderTopicConf: r.OrderTopicConf}
-	c.QueueDatas = slices.Clone(r.QueueDatas)
-	c.BrokerDatas = make([]BrokerData, len(r.BrokerDatas))
-	for i, b := range r.BrokerDatas {
-		c.BrokerDatas[i] = BrokerData{BrokerName: b.BrokerName, Cluster: b.Cluster, BrokerAddrs: make(map[int64]string, len(b.BrokerAddrs))}
-		for id, a := range b.BrokerAddrs {
-			c.BrokerDatas[i].BrokerAddrs[id] = a
-		}
+	for _, q := range r.QueueDatas {
+		qc := *q
+		c.QueueDatas = append(c.QueueDatas, &qc)
 	}
-	if r.FilterServerTable != nil {
-		c.FilterServerTable = make(map[string][]string, len(r.FilterServerTable))
-		for k, v := range r.FilterServerTable {
-			c.FilterServerTable[k] = slices.Clone(v)
-		}
+	for _, b := range r.BrokerDatas {
+		c.BrokerDatas = append(c.BrokerDatas, b.Clone())
+	}
+	c.FilterServerTable = make(map[string][]string, len(r.FilterServerTable))
+	for k, v := range r.FilterServerTable {
+		c.FilterServerTable[k] = slices.Clone(v)
 	}
 	return c
 }
 
-// equal reports whether two routes describe the same queues and addresses.
-func (r *TopicRouteData) equal(o *TopicRouteData) bool {
+// routeEqual reports whether two routes describe the same queues and
+// addresses, whatever the order of their lists.
+func routeEqual(r, o *TopicRouteData) bool {
 	if r == nil || o == nil {
 		return r == o
 	}
 	if r.OrderTopicConf != o.OrderTopicConf || len(r.QueueDatas) != len(o.QueueDatas) || len(r.BrokerDatas) != len(o.BrokerDatas) {
 		return false
 	}
-	qa, qb := slices.Clone(r.QueueDatas), slices.Clone(o.QueueDatas)
-	byName := func(a, b QueueData) int { return cmp.Compare(a.BrokerName, b.BrokerName) }
-	slices.SortFunc(qa, byName)
-	slices.SortFunc(qb, byName)
-	if !slices.Equal(qa, qb) {
-		return false
+	qa := map[string]protocol.QueueData{}
+	for _, q := range r.QueueDatas {
+		qa[q.BrokerName] = *q
 	}
-	ba := map[string]BrokerData{}
+	for _, q := range o.QueueDatas {
+		if x, ok := qa[q.BrokerName]; !ok || x != *q {
+			return false
+		}
+	}
+	ba := map[string]*protocol.BrokerData{}
 	for _, b := range r.BrokerDatas {
 		ba[b.BrokerName] = b
 	}
@@ -137,19 +101,20 @@ func (r *TopicRouteData) equal(o *TopicRouteData) bool {
 	return true
 }
 
-// brokerData returns the BrokerData of a broker name.
-func (r *TopicRouteData) brokerData(name string) (BrokerData, bool) {
+// routeBroker returns the BrokerData of a broker name.
+func routeBroker(r *TopicRouteData, name string) *protocol.BrokerData {
 	for _, b := range r.BrokerDatas {
 		if b.BrokerName == name {
-			return b, true
+			return b
 		}
 	}
-	return BrokerData{}, false
+	return nil
 }
 
 // publishQueues lists the queues a producer may send to: from orderTopicConf
 // ("brokerA:4;brokerB:4") when present, else the writable queues of brokers
-// that have a master, broker names sorted, ids 0..writeQueueNums-1.
+// that have a master, broker names sorted, ids 0..writeQueueNums-1
+// (wire-protocol.md §6.1).
 func publishQueues(topic string, r *TopicRouteData) []MessageQueue {
 	var mqs []MessageQueue
 	if r.OrderTopicConf != "" {
@@ -169,13 +134,13 @@ func publishQueues(topic string, r *TopicRouteData) []MessageQueue {
 		return mqs
 	}
 	qds := slices.Clone(r.QueueDatas)
-	slices.SortFunc(qds, func(a, b QueueData) int { return cmp.Compare(a.BrokerName, b.BrokerName) })
+	slices.SortFunc(qds, func(a, b *protocol.QueueData) int { return cmp.Compare(a.BrokerName, b.BrokerName) })
 	for _, qd := range qds {
 		if !protocol.Writeable(qd.Perm) {
 			continue
 		}
-		bd, ok := r.brokerData(qd.BrokerName)
-		if !ok || bd.MasterAddr() == "" {
+		bd := routeBroker(r, qd.BrokerName)
+		if bd == nil || bd.BrokerAddrs[protocol.MasterID] == "" {
 			continue
 		}
 		for i := int32(0); i < qd.WriteQueueNums; i++ {

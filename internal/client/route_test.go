@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"testing"
 
+	"github.com/gorocket/gorocket/internal/remoting/protocol"
+
 	"github.com/stretchr/testify/require"
 )
 
@@ -19,10 +21,10 @@ func TestRouteDecodeBothDialects(t *testing.T) {
 			r, err := decodeRoute([]byte(body))
 			require.NoError(t, err)
 			require.Len(t, r.BrokerDatas, 1)
-			require.Equal(t, "192.168.0.1:10911", r.BrokerDatas[0].MasterAddr())
+			require.Equal(t, "192.168.0.1:10911", r.BrokerDatas[0].BrokerAddrs[0])
 			require.Equal(t, "192.168.0.2:10911", r.BrokerDatas[0].BrokerAddrs[1])
 			require.Equal(t, "DefaultCluster", r.BrokerDatas[0].Cluster)
-			require.Equal(t, []QueueData{{BrokerName: "broker-a", Perm: 6, ReadQueueNums: 4, WriteQueueNums: 4}}, r.QueueDatas)
+			require.Equal(t, []*protocol.QueueData{{BrokerName: "broker-a", Perm: 6, ReadQueueNums: 4, WriteQueueNums: 4}}, r.QueueDatas)
 		})
 	}
 }
@@ -75,13 +77,13 @@ func TestRouteNormalizePassesStandardJSON(t *testing.T) {
 
 func TestRoutePublishQueues(t *testing.T) {
 	r := &TopicRouteData{
-		BrokerDatas: []BrokerData{
+		BrokerDatas: []*protocol.BrokerData{
 			{BrokerName: "b", BrokerAddrs: map[int64]string{0: "b:1"}},
 			{BrokerName: "a", BrokerAddrs: map[int64]string{0: "a:1", 1: "a:2"}},
 			{BrokerName: "c", BrokerAddrs: map[int64]string{1: "c:2"}}, // no master
 			{BrokerName: "d", BrokerAddrs: map[int64]string{0: "d:1"}},
 		},
-		QueueDatas: []QueueData{
+		QueueDatas: []*protocol.QueueData{
 			{BrokerName: "b", Perm: 6, ReadQueueNums: 1, WriteQueueNums: 2},
 			{BrokerName: "a", Perm: 6, ReadQueueNums: 3, WriteQueueNums: 1},
 			{BrokerName: "c", Perm: 6, ReadQueueNums: 1, WriteQueueNums: 1},
@@ -111,15 +113,15 @@ func TestRouteEqualAndClone(t *testing.T) {
 	require.NoError(t, err)
 	b, err := decodeRoute([]byte(routeQuotedKeys))
 	require.NoError(t, err)
-	require.True(t, a.equal(b))
-	c := a.clone()
-	require.True(t, a.equal(c))
+	require.True(t, routeEqual(a, b))
+	c := cloneRoute(a)
+	require.True(t, routeEqual(a, c))
 	c.BrokerDatas[0].BrokerAddrs[0] = "elsewhere:1"
-	require.False(t, a.equal(c))
-	require.Equal(t, "192.168.0.1:10911", a.BrokerDatas[0].MasterAddr())
-	c = a.clone()
+	require.False(t, routeEqual(a, c))
+	require.Equal(t, "192.168.0.1:10911", a.BrokerDatas[0].BrokerAddrs[0])
+	c = cloneRoute(a)
 	c.QueueDatas[0].Perm = 4
-	require.False(t, a.equal(c))
+	require.False(t, routeEqual(a, c))
 }
 
 func FuzzClientNormalizeJSON(f *testing.F) {
