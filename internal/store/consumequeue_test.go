@@ -188,7 +188,6 @@ func TestConsumeQueuePositionPastEnd(t *testing.T) {
 	assert.Equal(t, []int64{0, 100, 900}, cqPhys(cq.get(0, 10)))
 }
 
-
 func TestConsumeQueueReopen(t *testing.T) {
 	root := t.TempDir()
 	tbl := openTestCQTable(t, root)
