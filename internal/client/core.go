@@ -367,3 +367,8 @@ func every(ctx context.Context, wg *sync.WaitGroup, d time.Duration, f func(cont
 		}
 	}()
 }
+
+// remotingRequest is remoting.NewRequest without a body.
+func remotingRequest(code protocol.RequestCode, ext map[string]string) *remoting.Command {
+	return remoting.NewRequest(code, ext, nil)
+}
