@@ -187,6 +187,7 @@ type mappedFileQueue struct {
 
 	flushMu      sync.Mutex
 	flushedWhere atomic.Int64
+	syncs        atomic.Int64 // fdatasync calls made by flush
 }
 
 // openMappedFileQueue loads the files in dir (creating dir). Every file
@@ -481,10 +482,24 @@ func (q *mappedFileQueue) flush(leastPages int) (int64, error) {
 	if err := mf.sync(); err != nil {
 		return where, err
 	}
+	q.syncs.Add(1)
 	mf.flushed.Store(w)
 	where = mf.start + w
 	q.flushedWhere.Store(where)
 	return where, nil
+}
+
+// flushAll flushes (threshold leastPages) file after file until nothing
+// more qualifies, and returns the new flushedWhere.
+func (q *mappedFileQueue) flushAll(leastPages int) (int64, error) {
+	where := q.flushedWhere.Load()
+	for {
+		next, err := q.flush(leastPages)
+		if err != nil || next == where {
+			return next, err
+		}
+		where = next
+	}
 }
 
 // setFlushedWhere is used by recovery.
