@@ -185,12 +185,17 @@ func TestCodecJSONParsingRules(t *testing.T) {
 		{
 			name:   "empty extFields object",
 			header: `{"code":17,"extFields":{},"opaque":1}`,
-			want:   Command{Code: 17, Opaque: 1, ExtFields: map[string]string{}},
+			want:   Command{Code: 17, Language: "JAVA", Opaque: 1, ExtFields: map[string]string{}},
+		},
+		{
+			name:   "null language is JAVA",
+			header: `{"language":null}`,
+			want:   Command{Language: "JAVA"},
 		},
 		{
 			name:   "absent everything",
 			header: `{}`,
-			want:   Command{},
+			want:   Command{Language: "JAVA"},
 		},
 		{
 			name:   "unknown language name",
@@ -200,34 +205,34 @@ func TestCodecJSONParsingRules(t *testing.T) {
 		{
 			name:   "whitespace everywhere",
 			header: " \n{ \"code\" : 11 ,\t\"extFields\" : { \"k\" : \"v\" } }\r\n",
-			want:   Command{Code: 11, ExtFields: map[string]string{"k": "v"}},
+			want:   Command{Code: 11, Language: "JAVA", ExtFields: map[string]string{"k": "v"}},
 		},
 		{
 			name:   "json-iterator escapes",
 			header: `{"code":10,"extFields":{"i":"KEYS\u0001a\u0002b","h":"\u003ctag\u003e\u0026","s":"\ud83d\ude00","e":"\"\\\/\b\f\n\r\t"}}`,
-			want: Command{Code: 10, ExtFields: map[string]string{
+			want: Command{Code: 10, Language: "JAVA", ExtFields: map[string]string{
 				"i": "KEYS\x01a\x02b", "h": "<tag>&", "s": "😀", "e": "\"\\/\b\f\n\r\t",
 			}},
 		},
 		{
 			name:   "lone surrogate becomes the replacement character",
 			header: `{"remark":"x\ud800y"}`,
-			want:   Command{Remark: "x\uFFFDy"},
+			want:   Command{Language: "JAVA", Remark: "x\uFFFDy"},
 		},
 		{
 			name:   "non-string extFields values and null entries",
 			header: `{"extFields":{"n":12,"b":true,"f":false,"x":null}}`,
-			want:   Command{ExtFields: map[string]string{"n": "12", "b": "true", "f": "false"}},
+			want:   Command{Language: "JAVA", ExtFields: map[string]string{"n": "12", "b": "true", "f": "false"}},
 		},
 		{
 			name:   "quoted and null numbers",
 			header: `{"code":"105","opaque":null}`,
-			want:   Command{Code: 105},
+			want:   Command{Code: 105, Language: "JAVA"},
 		},
 		{
 			name:   "serializeTypeCurrentRPC is ignored",
 			header: `{"code":1,"serializeTypeCurrentRPC":"ROCKETMQ"}`,
-			want:   Command{Code: 1},
+			want:   Command{Code: 1, Language: "JAVA"},
 		},
 	}
 	for _, tc := range cases {

@@ -100,8 +100,10 @@ type jsonReader struct {
 }
 
 // decodeHeaderJSON fills c from the JSON header b.
+// An absent or null language is JAVA, RemotingCommand's default.
 func decodeHeaderJSON(b []byte, c *Command) error {
 	r := jsonReader{b: b}
+	c.Language = LanguageJava
 	r.skipWS()
 	if !r.consume('{') {
 		return r.errorf("header does not start with an object")
@@ -132,6 +134,9 @@ func decodeHeaderJSON(b []byte, c *Command) error {
 			c.Flag, err = r.readInt32("flag")
 		case "language":
 			c.Language, err = r.readNullableString("language")
+			if c.Language == "" {
+				c.Language = LanguageJava
+			}
 		case "remark":
 			c.Remark, err = r.readNullableString("remark")
 		case "extFields":
