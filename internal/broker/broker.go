@@ -1,0 +1,460 @@
+package broker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/gorocket/gorocket/internal/config"
+	"github.com/gorocket/gorocket/internal/message"
+	"github.com/gorocket/gorocket/internal/remoting"
+	"github.com/gorocket/gorocket/internal/remoting/protocol"
+	"github.com/gorocket/gorocket/internal/store"
+)
+
+// Broker is one RocketMQ broker process: the store, the metadata tables,
+// the two remoting servers (listenPort and the fast port listenPort-2,
+// which serves everything but PULL_MESSAGE), the pull hold and the name
+// server registration (BrokerController.java).
+//
+// Lifecycle: New, Start, Shutdown. Tests set listenPort=0 in Config to get
+// free loopback ports for both servers; Addr and FastAddr report them.
+type Broker struct {
+	cfg      Config
+	storeCfg store.Config
+	lg       *zap.Logger
+
+	store   *store.Store
+	topics  *TopicTable
+	groups  *SubscriptionGroupTable
+	offsets *ConsumerOffsetTable
+	clients *ClientRegistry
+	locks   *QueueLocks
+	shared  *SharedConfig
+	meta    *MetaProcessor
+	live    atomic.Pointer[Config] // the config UPDATE_BROKER_CONFIG changes
+	hold    *pullHold
+
+	main, fast *remoting.Server
+	ns         *remoting.Client
+	storeHost  netip.AddrPort
+	bootTime   time.Time
+
+	stats brokerStats
+
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	regMu  sync.Mutex // one registration round at a time
+	closed atomic.Bool
+}
+
+// brokerStats are the counters GET_BROKER_RUNTIME_INFO reports.
+type brokerStats struct {
+	putOK      atomic.Int64
+	putFailed  atomic.Int64
+	putBytes   atomic.Int64
+	getFound   atomic.Int64
+	getMiss    atomic.Int64
+	dayStart   atomic.Int64 // ms, start of the current day
+	putAtDay   atomic.Int64 // putOK at dayStart
+	getAtDay   atomic.Int64 // getFound at dayStart
+	putAtYday  atomic.Int64
+	getAtYday  atomic.Int64
+	tpsSamples sync.Mutex
+}
+
+// New builds a broker from its config and its store's config. Nothing is
+// opened until Start.
+func New(cfg Config, storeCfg store.Config, lg *zap.Logger) (*Broker, error) {
+	if lg == nil {
+		lg = zap.NewNop()
+	}
+	if cfg.ListenPort != 0 {
+		if err := cfg.Finish(); err != nil {
+			return nil, err
+		}
+	}
+	return &Broker{cfg: cfg, storeCfg: storeCfg, lg: lg}, nil
+}
+
+// Start opens the store and the tables, starts both servers, the
+// background work, and registers with every name server.
+func (b *Broker) Start() error {
+	b.bootTime = time.Now()
+	fastPort := b.cfg.FastListenPort()
+	if b.cfg.ListenPort == 0 {
+		// Tests: free loopback ports for the main and the fast server.
+		main, err := freePort(b.cfg.BrokerIP1)
+		if err != nil {
+			return fmt.Errorf("start broker: %w", err)
+		}
+		if fastPort, err = freePort(b.cfg.BrokerIP1); err != nil {
+			return fmt.Errorf("start broker: %w", err)
+		}
+		b.cfg.ListenPort = main
+	}
+	b.storeHost = hostOf(b.cfg.BrokerAddr())
+	b.storeCfg.StoreHost = b.storeHost
+
+	st, err := store.Open(b.storeCfg, b.lg.Named("store"))
+	if err != nil {
+		return fmt.Errorf("start broker: %w", err)
+	}
+	b.store = st
+	if err := st.Start(); err != nil {
+		st.Close()
+		return fmt.Errorf("start broker: %w", err)
+	}
+	if err := b.openTables(); err != nil {
+		st.Close()
+		return fmt.Errorf("start broker: %w", err)
+	}
+
+	holdEvery := 5 * time.Second
+	if !b.cfg.LongPollingEnable {
+		holdEvery = time.Duration(b.cfg.ShortPollingTimeMills) * time.Millisecond
+	}
+	b.hold = newPullHold(holdEvery, b.store.MaxOffsetInQueue, b.lg)
+	b.watchArrivals()
+
+	mainAddr := net.JoinHostPort(b.cfg.BrokerIP1, strconv.Itoa(b.cfg.ListenPort))
+	fastAddr := net.JoinHostPort(b.cfg.BrokerIP1, strconv.Itoa(fastPort))
+	b.main = remoting.NewServer(remoting.ServerConfig{ListenAddr: mainAddr}, b.lg.Named("remoting"))
+	b.fast = remoting.NewServer(remoting.ServerConfig{ListenAddr: fastAddr}, b.lg.Named("remoting-fast"))
+	b.registerProcessors(b.main, true)
+	b.registerProcessors(b.fast, false)
+	if err := b.main.Start(); err != nil {
+		b.store.Close()
+		return fmt.Errorf("start broker: listen on %s: %w", mainAddr, err)
+	}
+	if err := b.fast.Start(); err != nil {
+		b.main.Shutdown(context.Background())
+		b.store.Close()
+		return fmt.Errorf("start broker: listen on fast port %s: %w", fastAddr, err)
+	}
+	b.ns = remoting.NewClient(remoting.ClientConfig{}, b.lg.Named("namesrv-client"))
+
+	ctx, cancel := context.WithCancel(context.Background())
+	b.cancel = cancel
+	b.goRun(func() { b.hold.run(ctx) })
+	b.goRun(func() { b.persistLoop(ctx) })
+	b.goRun(func() { b.registerLoop(ctx) })
+	b.goRun(func() { b.clients.run(ctx) })
+	b.registerAll(ctx)
+	b.lg.Info("broker started", zap.String("brokerName", b.cfg.BrokerName), zap.String("brokerAddr", b.cfg.BrokerAddr()),
+		zap.String("fastAddr", b.fast.Addr()), zap.String("namesrvAddr", b.cfg.NamesrvAddr))
+	return nil
+}
+
+// freePort asks the kernel for a free TCP port on host.
+func freePort(host string) (int, error) {
+	l, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
+	if err != nil {
+		return 0, fmt.Errorf("find a free port on %s: %w", host, err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+func (b *Broker) goRun(f func()) {
+	b.wg.Add(1)
+	go func() {
+		defer b.wg.Done()
+		f()
+	}()
+}
+
+// Addr is the main port's bound address.
+func (b *Broker) Addr() string { return b.main.Addr() }
+
+// FastAddr is the fast port's bound address.
+func (b *Broker) FastAddr() string { return b.fast.Addr() }
+
+// BrokerAddr is the address registered with name servers: brokerIP1:listenPort.
+func (b *Broker) BrokerAddr() string { return b.cfg.BrokerAddr() }
+
+// Config returns the effective configuration (listenPort as bound).
+func (b *Broker) Config() Config { return b.cfg }
+
+// Store gives tests and tools the broker's store.
+func (b *Broker) Store() *store.Store { return b.store }
+
+// Shutdown unregisters from the name servers, stops both servers and the
+// background work, persists the tables and closes the store (a clean
+// close removes the abort file).
+func (b *Broker) Shutdown(ctx context.Context) error {
+	if !b.closed.CompareAndSwap(false, true) {
+		return nil
+	}
+	var errs []error
+	b.unregisterAll(ctx)
+	if err := b.fast.Shutdown(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("shut down fast server: %w", err))
+	}
+	if err := b.main.Shutdown(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("shut down server: %w", err))
+	}
+	b.cancel()
+	b.wg.Wait()
+	b.ns.Close()
+	errs = append(errs, b.persistTables()...)
+	if err := b.store.Close(); err != nil {
+		errs = append(errs, fmt.Errorf("close store: %w", err))
+	}
+	b.lg.Info("broker shut down", zap.String("brokerName", b.cfg.BrokerName))
+	return errors.Join(errs...)
+}
+
+// persistLoop writes the consumer offsets every flushConsumerOffsetInterval.
+func (b *Broker) persistLoop(ctx context.Context) {
+	every := time.Duration(b.cfg.FlushConsumerOffsetInterval) * time.Millisecond
+	if every <= 0 {
+		every = 5 * time.Second
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := b.offsets.Persist(); err != nil {
+				b.lg.Error("persist consumer offsets", zap.Error(err))
+			}
+		}
+	}
+}
+
+func (b *Broker) isSlave() bool { return b.cfg.IsSlave() }
+
+func (b *Broker) storeOffsetCheckInSlave() bool { return b.storeCfg.OffsetCheckInSlave }
+
+// registerProcessors puts every processor on srv; PULL_MESSAGE only on
+// the main port.
+func (b *Broker) registerProcessors(srv *remoting.Server, withPull bool) {
+	send := srv.NewPool("send", b.cfg.SendMessageThreadPoolNums, b.cfg.SendThreadPoolQueueCapacity)
+	query := srv.NewPool("query", b.cfg.QueryMessageThreadPoolNums, b.cfg.QueryThreadPoolQueueCapacity)
+	admin := srv.NewPool("admin", b.cfg.AdminBrokerThreadPoolNums, 10000)
+	for _, code := range []protocol.RequestCode{protocol.SendMessage, protocol.SendMessageV2, protocol.SendBatchMessage} {
+		srv.Register(code, b.processSend, send)
+	}
+	srv.Register(protocol.ConsumerSendMsgBack, b.processSendBack, send)
+	if withPull {
+		pull := srv.NewPool("pull", b.cfg.PullMessageThreadPoolNums, b.cfg.PullThreadPoolQueueCapacity)
+		srv.Register(protocol.PullMessage, b.processPull, pull)
+	}
+	srv.Register(protocol.QueryMessage, b.processQueryMessage, query)
+	srv.Register(protocol.ViewMessageById, b.processViewMessage, query)
+	b.registerAdminStore(srv, admin)
+	b.registerMeta(srv, admin)
+}
+
+// configDir is <storePathRootDir>/config, where the tables live.
+func (b *Broker) configDir() string {
+	return filepath.Join(b.storeCfg.StorePathRootDir, "config")
+}
+
+// openTables loads topics.json, subscriptionGroup.json and
+// consumerOffset.json and builds the client registry.
+func (b *Broker) openTables() error {
+	dir := b.configDir()
+	var err error
+	if b.topics, err = NewTopicTable(dir, &b.cfg, b.lg.Named("topics")); err != nil {
+		return err
+	}
+	if b.groups, err = NewSubscriptionGroupTable(dir, b.cfg.AutoCreateSubscriptionGroup, b.lg.Named("groups")); err != nil {
+		return err
+	}
+	if b.offsets, err = NewConsumerOffsetTable(dir, b.lg.Named("offsets")); err != nil {
+		return err
+	}
+	b.clients = NewClientRegistry(ClientRegistryConfig{
+		NotifyConsumerIdsChangedEnable: b.cfg.NotifyConsumerIdsChangedEnable,
+	}, b.lg.Named("clients"))
+	b.locks = NewQueueLocks(0, b.lg.Named("locks"))
+	_, storeProps := config.Values(&b.storeCfg)
+	b.shared = NewSharedConfig(b.cfg, storeProps)
+	b.live.Store(&b.cfg)
+	b.shared.OnUpdate(func(map[string]string) {
+		c := b.shared.Config()
+		b.live.Store(&c)
+		b.topicsChanged(nil)
+	})
+	b.meta = NewMetaProcessor(MetaDeps{
+		Config:           b.shared,
+		Topics:           b.topics,
+		Groups:           b.groups,
+		Offsets:          b.offsets,
+		Clients:          b.clients,
+		Locks:            b.locks,
+		MinOffset:        b.store.MinOffsetInQueue,
+		DeleteTopicFiles: func(topic string) error { return b.store.DeleteTopics([]string{topic}) },
+	}, b.lg.Named("meta"))
+	b.topics.OnChange(b.topicsChanged)
+	return nil
+}
+
+// rc is the running config: Config as UPDATE_BROKER_CONFIG last left it.
+func (b *Broker) rc() *Config { return b.live.Load() }
+
+// registerMeta puts the metadata processors (heartbeats, offsets, locks,
+// topic and group admin, broker config) on srv.
+func (b *Broker) registerMeta(srv *remoting.Server, admin *remoting.Pool) {
+	RegisterMeta(srv, b.meta, MetaPools{
+		Heartbeat:      srv.NewPool("heartbeat", b.cfg.HeartbeatThreadPoolNums, b.cfg.HeartbeatThreadPoolQueueCapacity),
+		ClientManage:   srv.NewPool("client-manage", b.cfg.ClientManageThreadPoolNums, 10000),
+		ConsumerManage: srv.NewPool("consumer-manage", b.cfg.ConsumerManageThreadPoolNums, 10000),
+		Admin:          admin,
+	})
+}
+
+// persistTables writes the consumer offsets (the other tables are
+// written on every change).
+func (b *Broker) persistTables() []error {
+	var errs []error
+	if err := b.offsets.Persist(); err != nil {
+		errs = append(errs, fmt.Errorf("persist consumer offsets: %w", err))
+	}
+	return errs
+}
+
+// consumerSubscription returns the heartbeat subscription of group to
+// topic: ok is false when the group has no live member; sub is nil when
+// the group does not subscribe to topic.
+func (b *Broker) consumerSubscription(group, topic string) (sub *subscriptionView, model string, ok bool) {
+	info := b.clients.ConsumerGroup(group)
+	if info == nil {
+		return nil, "", false
+	}
+	s, found := info.Subscriptions[topic]
+	if !found {
+		return nil, info.MessageModel, true
+	}
+	return &subscriptionView{
+		subString:      s.SubString,
+		tags:           s.TagsSet,
+		subVersion:     s.SubVersion,
+		expressionType: s.ExpressionType,
+	}, info.MessageModel, true
+}
+
+// groupSubscribes reports whether group has live members and, if so,
+// whether they subscribe to topic.
+func (b *Broker) groupSubscribes(group, topic string) (online, subscribed bool) {
+	info := b.clients.ConsumerGroup(group)
+	if info == nil || len(info.Channels) == 0 {
+		return false, false
+	}
+	_, subscribed = info.Subscriptions[topic]
+	return true, subscribed
+}
+
+// putMessage stores one message.
+func (b *Broker) putMessage(m *message.MessageExt) putOutcome {
+	return outcomeOf(b.store.PutMessage(context.Background(), m))
+}
+
+// putMessages stores a batch.
+func (b *Broker) putMessages(ms []*message.MessageExt) putOutcome {
+	return outcomeOf(b.store.PutMessages(context.Background(), ms))
+}
+
+func outcomeOf(r store.PutResult) putOutcome {
+	return putOutcome{
+		status:      r.Status.String(),
+		remark:      r.Remark,
+		msgIDs:      r.MsgID,
+		queueOffset: r.QueueOffset,
+		bytes:       int64(r.WroteBytes),
+		count:       int(r.MsgNum),
+	}
+}
+
+// putInternal stores a broker-generated message (OFFSET_MOVED_EVENT).
+func (b *Broker) putInternal(topic string, queueID int32, tags, keys string, body []byte) {
+	props := map[string]string{message.PropertyTags: tags, message.PropertyKeys: keys}
+	m := &message.MessageExt{
+		Message:       message.Message{Topic: topic, Properties: props, Body: body},
+		QueueID:       queueID,
+		BornTimestamp: time.Now().UnixMilli(),
+		BornHost:      b.storeHost,
+		StoreHost:     b.storeHost,
+	}
+	if r := b.store.PutMessage(context.Background(), m); !r.Status.Stored() {
+		b.lg.Warn("store broker message failed", zap.String("topic", topic), zap.String("status", r.Status.String()))
+	}
+}
+
+// getMessage reads a pull's messages and maps the store's status to the
+// pull's response code (PullMessageProcessor.processRequest).
+func (b *Broker) getMessage(group, topic string, queueID int32, offset int64, maxNums int32, f *tagFilter) pullResult {
+	r := b.store.GetMessage(group, topic, queueID, offset, maxNums, &store.MessageFilter{ByTagsCode: f.match})
+	out := pullResult{
+		status:          r.Status.String(),
+		nextBeginOffset: r.NextBeginOffset,
+		minOffset:       r.MinOffset,
+		maxOffset:       r.MaxOffset,
+	}
+	switch r.Status {
+	case store.Found:
+		out.found = true
+		out.body = r.Body()
+		out.count = len(r.Messages)
+	case store.NoMatchedMessage, store.MessageWasRemoving:
+		out.code = protocol.PullRetryImmediately
+	case store.NoMatchedLogicQueue, store.NoMessageInQueue:
+		if offset != 0 {
+			out.code = protocol.PullOffsetMoved
+		} else {
+			out.code = protocol.PullNotFound
+		}
+	case store.OffsetTooSmall, store.OffsetOverflowBadly:
+		out.code = protocol.PullOffsetMoved
+	case store.OffsetOverflowOne, store.OffsetFoundNull:
+		out.code = protocol.PullNotFound
+	default:
+		out.code = protocol.PullRetryImmediately
+	}
+	if !out.found {
+		b.stats.getMiss.Add(1)
+	}
+	return out
+}
+
+// lookMessage decodes the stored message at a commit log offset.
+func (b *Broker) lookMessage(phyOffset int64) (*message.MessageExt, error) {
+	return b.store.LookMessageByOffset(phyOffset)
+}
+
+// recordAt returns the raw stored record at a commit log offset.
+func (b *Broker) recordAt(phyOffset int64) ([]byte, bool) {
+	rec, err := b.store.SelectOneMessageByOffset(phyOffset)
+	return rec, err == nil && len(rec) > 0
+}
+
+// queryMessages looks a key up in the index and returns the records
+// concatenated with the index's last update time and offset.
+func (b *Broker) queryMessages(topic, key string, maxNum int, begin, end int64) ([]byte, int64, int64) {
+	r := b.store.QueryMessage(topic, key, min(maxNum, b.storeCfg.MaxMsgsNumBatch), begin, end)
+	body := make([]byte, 0, r.BufferTotalSize)
+	for _, m := range r.Messages {
+		body = append(body, m...)
+	}
+	return body, r.IndexLastUpdateTimestamp, r.IndexLastUpdatePhyoffset
+}
+
+// watchArrivals wakes held pulls as the store dispatches messages.
+func (b *Broker) watchArrivals() {
+	b.store.OnDispatch(func(d store.DispatchInfo) {
+		b.hold.notify(d.Topic, d.QueueID, d.MaxOffset, d.TagsCode)
+	})
+}
