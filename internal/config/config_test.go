@@ -180,3 +180,23 @@ func TestConfigPrint(t *testing.T) {
 	require.Equal(t, "rocketmqHome=\nlistenPort=9876\nmappedFileSizeCommitLog=1073741824\nautoCreateTopicEnable=true\n"+
 		"flushDiskType=ASYNC_FLUSH\nkvConfigPath=/h/namesrv/kvConfig.json\nconfigBlackList=a;b,c\nscanInterval=10s\nnamesrvAddr=\n", buf.String())
 }
+
+// FuzzConfigParse covers UPDATE_NAMESRV_CONFIG bodies, which come off the
+// socket: parsing must fail or succeed, never panic or hang.
+func FuzzConfigParse(f *testing.F) {
+	f.Add("listenPort=9876\n# c\n! c\nkey value\nk:v\\\n  w\n")
+	f.Add("bad\\u00zz=1")
+	f.Add("a=${b}\nb=${a}\n")
+	f.Fuzz(func(t *testing.T, text string) {
+		p, err := Parse(text, "fuzz")
+		if err != nil {
+			return
+		}
+		for _, k := range p.Keys() {
+			_, ok := p.Get(k)
+			require.True(t, ok)
+		}
+		var c otherConfig
+		_ = Decode(p, &c)
+	})
+}

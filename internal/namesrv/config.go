@@ -3,6 +3,8 @@ package namesrv
 import (
 	"fmt"
 	"time"
+
+	"github.com/gorocket/gorocket/internal/config"
 )
 
 // DefaultScanInterval is how often expired brokers are looked for
@@ -30,6 +32,17 @@ type Config struct {
 	ScanInterval time.Duration
 	// MaxFrameSize bounds a frame including its length prefix; 0 means 16 MiB.
 	MaxFrameSize int
+}
+
+// DefaultConfig returns the settings with every key at its default, as an
+// empty properties file gives (kvConfigPath under $HOME, port 9876, every
+// interface).
+func DefaultConfig() Config {
+	var c Config
+	if err := config.Decode(config.New(), &c); err != nil {
+		panic("namesrv: defaults do not decode: " + err.Error())
+	}
+	return c
 }
 
 // Validate names the first bad setting.

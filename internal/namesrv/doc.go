@@ -15,9 +15,8 @@
 // one goroutine (Server.runExpiry); connection-close callbacks come from the
 // remoting server.
 //
-// Lock order: Server.mu (settings) and RouteTable.mu and KVConfig.mu are
-// leaves; none is held while taking another, except that Server.mu may be
-// held while reading KVConfig-free state only. RouteTable.ExpireBefore
-// closes expired connections after releasing RouteTable.mu, because closing
-// runs the close callback, which takes it again.
+// Lock order: Server.mu (settings), RouteTable.mu and KVConfig.mu are
+// leaves: no code holds one while taking another. RouteTable.ExpireBefore
+// closes expired connections only after releasing RouteTable.mu, because a
+// close runs the connection-close callback, which takes it again.
 package namesrv

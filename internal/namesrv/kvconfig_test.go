@@ -66,3 +66,25 @@ func TestKVConfigPersistFailureKeepsOldValue(t *testing.T) {
 	_, ok := kv.Get("ns", "k")
 	require.False(t, ok)
 }
+
+// FuzzKVConfigLoad feeds arbitrary kvConfig.json contents to OpenKVConfig:
+// it must load or fail, and what loads must survive a write and a reload.
+func FuzzKVConfigLoad(f *testing.F) {
+	f.Add([]byte(`{"configTable":{"ORDER_TOPIC_CONFIG":{"TopicA":"broker-a:4"}}}`))
+	f.Add([]byte(`{"configTable":{"ns":null}}`))
+	f.Add([]byte(`{"configTable":`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		path := filepath.Join(t.TempDir(), "kvConfig.json")
+		require.NoError(t, os.WriteFile(path, b, 0o644))
+		kv, err := OpenKVConfig(path, nil)
+		if err != nil {
+			return
+		}
+		require.NoError(t, kv.Put("fuzz", "k", "v"))
+		again, err := OpenKVConfig(path, nil)
+		require.NoError(t, err)
+		v, ok := again.Get("fuzz", "k")
+		require.True(t, ok)
+		require.Equal(t, "v", v)
+	})
+}

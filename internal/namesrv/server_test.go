@@ -355,3 +355,24 @@ func TestNamesrvConfigGetAndUpdate(t *testing.T) {
 	require.Equal(t, protocol.SystemError, resp.ResponseCode())
 	require.Equal(t, "string2Properties error", resp.Remark)
 }
+
+func TestNamesrvDefaultConfig(t *testing.T) {
+	t.Setenv("HOME", "/home/rmq")
+	t.Setenv("ROCKETMQ_HOME", "/opt/rocketmq")
+	c := DefaultConfig()
+	require.NoError(t, c.Validate())
+	require.Equal(t, 9876, c.ListenPort)
+	require.Equal(t, "/home/rmq/namesrv/kvConfig.json", c.KvConfigPath)
+	require.Equal(t, "/home/rmq/namesrv/namesrv.properties", c.ConfigStorePath)
+	require.Equal(t, "/opt/rocketmq", c.RocketmqHome)
+	require.Equal(t, "0.0.0.0", c.BindAddress)
+	require.False(t, c.OrderMessageEnable)
+	require.Equal(t, DefaultBrokerExpiry, c.brokerExpiry())
+	require.Equal(t, DefaultScanInterval, c.scanInterval())
+
+	bad := c
+	bad.ListenPort = 70000
+	require.ErrorContains(t, bad.Validate(), "listenPort")
+	_, err := New(bad, nil)
+	require.ErrorContains(t, err, "listenPort")
+}
