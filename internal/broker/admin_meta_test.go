@@ -1,0 +1,530 @@
+package broker
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"go.uber.org/zap/zaptest"
+
+	"github.com/gorocket/gorocket/internal/remoting"
+	"github.com/gorocket/gorocket/internal/remoting/protocol"
+)
+
+// metaEnv is a real remoting server on loopback with the metadata
+// processors over fresh tables in a temp dir.
+type metaEnv struct {
+	t       *testing.T
+	srv     *remoting.Server
+	addr    string
+	d       MetaDeps
+	deleted []string
+	mu      sync.Mutex
+}
+
+func newMetaEnv(t *testing.T, mutate func(c *Config, d *MetaDeps)) *metaEnv {
+	t.Helper()
+	lg := zaptest.NewLogger(t)
+	dir := t.TempDir()
+	cfg := testConfig()
+	e := &metaEnv{t: t}
+	d := MetaDeps{}
+	if mutate != nil {
+		mutate(cfg, &d)
+	}
+	var err error
+	d.Config = NewSharedConfig(*cfg, map[string]string{"flushDiskType": "ASYNC_FLUSH"})
+	d.Topics, err = NewTopicTable(dir, cfg, lg)
+	require.NoError(t, err)
+	d.Groups, err = NewSubscriptionGroupTable(dir, cfg.AutoCreateSubscriptionGroup, lg)
+	require.NoError(t, err)
+	d.Offsets, err = NewConsumerOffsetTable(dir, lg)
+	require.NoError(t, err)
+	d.Clients = NewClientRegistry(ClientRegistryConfig{NotifyConsumerIdsChangedEnable: cfg.NotifyConsumerIdsChangedEnable}, lg)
+	d.Locks = NewQueueLocks(0, lg)
+	if d.DeleteTopicFiles == nil {
+		d.DeleteTopicFiles = func(topic string) error {
+			e.mu.Lock()
+			defer e.mu.Unlock()
+			e.deleted = append(e.deleted, topic)
+			return nil
+		}
+	}
+	e.d = d
+	e.srv = remoting.NewServer(remoting.ServerConfig{ListenAddr: "127.0.0.1:0"}, lg)
+	RegisterMeta(e.srv, NewMetaProcessor(d, lg), MetaPools{})
+	require.NoError(t, e.srv.Start())
+	e.addr = e.srv.Addr()
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = e.srv.Shutdown(ctx)
+	})
+	return e
+}
+
+// testClient is one client connection that records the
+// NOTIFY_CONSUMER_IDS_CHANGED requests it gets.
+type testClient struct {
+	cli      *remoting.Client
+	addr     string
+	mu       sync.Mutex
+	notified []string
+}
+
+func (e *metaEnv) client() *testClient {
+	tc := &testClient{cli: remoting.NewClient(remoting.ClientConfig{}, zaptest.NewLogger(e.t)), addr: e.addr}
+	tc.cli.Register(protocol.NotifyConsumerIdsChanged, func(_ *remoting.Conn, req *remoting.Command) *remoting.Command {
+		var h protocol.NotifyConsumerIdsChangedRequestHeader
+		if err := protocol.DecodeHeader(req.ExtFields, &h); err == nil {
+			tc.mu.Lock()
+			tc.notified = append(tc.notified, h.ConsumerGroup)
+			tc.mu.Unlock()
+		}
+		return nil
+	})
+	e.t.Cleanup(func() { _ = tc.cli.Close() })
+	return tc
+}
+
+func (tc *testClient) notifications() []string {
+	tc.mu.Lock()
+	defer tc.mu.Unlock()
+	return append([]string(nil), tc.notified...)
+}
+
+func (tc *testClient) invoke(t *testing.T, req *remoting.Command) *remoting.Command {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	resp, err := tc.cli.Invoke(ctx, tc.addr, req)
+	require.NoError(t, err)
+	return resp
+}
+
+func (tc *testClient) localAddr(t *testing.T) string {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c, err := tc.cli.Conn(ctx, tc.addr)
+	require.NoError(t, err)
+	return c.LocalAddr()
+}
+
+// goHeartbeat is a heartbeat body as the Go client v2.1.2 writes it
+// (wire-protocol.md §8.1): string codeSet, nanosecond subVersion.
+func goHeartbeat(clientID, group string, subVersion int64, topics ...string) []byte {
+	subs := ""
+	for i, topic := range topics {
+		if i > 0 {
+			subs += ","
+		}
+		subs += fmt.Sprintf(`{"classFilterMode":false,"topic":%q,"subString":"TagA || TagB","tagsSet":["TagA","TagB"],"codeSet":["2598919","2598920"],"subVersion":%d,"expressionType":"TAG"}`, topic, subVersion)
+	}
+	return fmt.Appendf(nil, `{"clientID":%q,"producerDataSet":[{"groupName":"pg"}],"consumerDataSet":[{"groupName":%q,"consumeType":"CONSUME_PASSIVELY","messageModel":"CLUSTERING","consumeFromWhere":"CONSUME_FROM_LAST_OFFSET","subscriptionDataSet":[%s],"unitMode":false}]}`,
+		clientID, group, subs)
+}
+
+func heartbeatReq(body []byte) *remoting.Command {
+	req := remoting.NewRequest(protocol.HeartBeat, nil, body)
+	req.Language = "GO"
+	req.Version = 317
+	return req
+}
+
+func requireCode(t *testing.T, resp *remoting.Command, code protocol.ResponseCode, remark string) {
+	t.Helper()
+	require.Equal(t, code, resp.ResponseCode(), "remark: %s", resp.Remark)
+	if remark != "" {
+		require.Contains(t, resp.Remark, remark)
+	}
+}
+
+func consumerList(t *testing.T, c *testClient, group string) []string {
+	resp := c.invoke(t, remoting.NewRequest(protocol.GetConsumerListByGroup,
+		protocol.EncodeHeader(&protocol.GetConsumerListByGroupRequestHeader{ConsumerGroup: group}), nil))
+	if resp.ResponseCode() != protocol.Success {
+		return nil
+	}
+	var body protocol.ConsumerListBody
+	require.NoError(t, json.Unmarshal(resp.Body, &body))
+	return body.ConsumerIDList
+}
+
+func TestMetaProcessorHeartbeatMembership(t *testing.T) {
+	e := newMetaEnv(t, nil)
+	a, b := e.client(), e.client()
+
+	resp := a.invoke(t, heartbeatReq(goHeartbeat("10.0.0.1@a", "cg", 1795339958951945534, "TopicA")))
+	requireCode(t, resp, protocol.Success, "")
+	require.GreaterOrEqual(t, resp.Version, int32(232))
+	require.Equal(t, []string{"10.0.0.1@a"}, consumerList(t, a, "cg"))
+	// The group and its retry topic exist now.
+	require.NotNil(t, e.d.Groups.Get("cg"))
+	require.Equal(t, &protocol.TopicConfig{Perm: 6, ReadQueueNums: 1, WriteQueueNums: 1, TopicFilterType: "SINGLE_TAG", TopicName: "%RETRY%cg"}, e.d.Topics.Get("%RETRY%cg"))
+	sub := e.d.Clients.ConsumerSubscription("cg", "TopicA")
+	require.NotNil(t, sub)
+	require.Equal(t, protocol.CodeSet{2598919, 2598920}, sub.CodeSet)
+	require.Equal(t, int64(1795339958951945534), sub.SubVersion)
+	// A first member is told too (Java notifies every channel of the group).
+	require.Eventually(t, func() bool { return len(a.notifications()) == 1 }, 5*time.Second, 5*time.Millisecond)
+
+	// B joins: both members are told.
+	requireCode(t, b.invoke(t, heartbeatReq(goHeartbeat("10.0.0.1@b", "cg", 1, "TopicA"))), protocol.Success, "")
+	require.Equal(t, []string{"10.0.0.1@a", "10.0.0.1@b"}, consumerList(t, a, "cg"))
+	require.Eventually(t, func() bool { return len(a.notifications()) == 2 && len(b.notifications()) == 1 }, 5*time.Second, 5*time.Millisecond)
+	require.Equal(t, []string{"cg", "cg"}, a.notifications())
+
+	// A repeated heartbeat changes nothing and tells no one.
+	requireCode(t, b.invoke(t, heartbeatReq(goHeartbeat("10.0.0.1@b", "cg", 1, "TopicA"))), protocol.Success, "")
+	// A new topic in A's subscription is a change: everyone is told.
+	requireCode(t, a.invoke(t, heartbeatReq(goHeartbeat("10.0.0.1@a", "cg", 2, "TopicA", "TopicB"))), protocol.Success, "")
+	require.Eventually(t, func() bool { return len(a.notifications()) == 3 && len(b.notifications()) == 2 }, 5*time.Second, 5*time.Millisecond)
+
+	// B's connection closes: it leaves at once and A is told.
+	require.NoError(t, b.cli.Close())
+	require.Eventually(t, func() bool { return len(consumerList(t, a, "cg")) == 1 }, 5*time.Second, 5*time.Millisecond)
+	require.Equal(t, []string{"10.0.0.1@a"}, consumerList(t, a, "cg"))
+	require.Eventually(t, func() bool { return len(a.notifications()) == 4 }, 5*time.Second, 5*time.Millisecond)
+	require.Len(t, b.notifications(), 2)
+	require.Len(t, e.d.Clients.ProducerChannels("pg"), 1, "B's producer registration is gone too")
+}
+
+func TestMetaProcessorNotifyDisabled(t *testing.T) {
+	e := newMetaEnv(t, nil)
+	g := protocol.NewSubscriptionGroupConfig("quiet")
+	g.NotifyConsumerIdsChangedEnable = false
+	require.NoError(t, e.d.Groups.Update(g))
+	a, b := e.client(), e.client()
+	requireCode(t, a.invoke(t, heartbeatReq(goHeartbeat("x@a", "quiet", 1, "T"))), protocol.Success, "")
+	requireCode(t, b.invoke(t, heartbeatReq(goHeartbeat("x@b", "quiet", 1, "T"))), protocol.Success, "")
+	// A notification for another group, sent after, proves ordering: if
+	// "quiet" had been notified, it would have arrived first.
+	requireCode(t, a.invoke(t, heartbeatReq(goHeartbeat("x@a", "loud", 1, "T"))), protocol.Success, "")
+	requireCode(t, b.invoke(t, heartbeatReq(goHeartbeat("x@b", "loud", 1, "T"))), protocol.Success, "")
+	require.Eventually(t, func() bool { return len(a.notifications()) == 2 && len(b.notifications()) == 1 }, 5*time.Second, 5*time.Millisecond)
+	require.Equal(t, []string{"loud", "loud"}, a.notifications())
+	require.Equal(t, []string{"loud"}, b.notifications())
+}
+
+func TestMetaProcessorUnregisterClient(t *testing.T) {
+	e := newMetaEnv(t, nil)
+	a, b := e.client(), e.client()
+	requireCode(t, a.invoke(t, heartbeatReq(goHeartbeat("x@a", "cg", 1, "T"))), protocol.Success, "")
+	requireCode(t, b.invoke(t, heartbeatReq(goHeartbeat("x@b", "cg", 1, "T"))), protocol.Success, "")
+	require.Eventually(t, func() bool { return len(a.notifications()) == 2 }, 5*time.Second, 5*time.Millisecond)
+
+	req := remoting.NewRequest(protocol.UnregisterClient, protocol.EncodeHeader(&protocol.UnregisterClientRequestHeader{
+		ClientID: "x@b", ConsumerGroup: "cg", ProducerGroup: "pg"}), nil)
+	requireCode(t, b.invoke(t, req), protocol.Success, "")
+	require.Equal(t, []string{"x@a"}, consumerList(t, a, "cg"))
+	require.Len(t, e.d.Clients.ProducerChannels("pg"), 1)
+	require.Eventually(t, func() bool { return len(a.notifications()) == 3 }, 5*time.Second, 5*time.Millisecond)
+
+	requireCode(t, b.invoke(t, remoting.NewRequest(protocol.UnregisterClient, nil, nil)), protocol.SystemError, "the custom field <clientID> is null")
+}
+
+func TestMetaProcessorConnectionLists(t *testing.T) {
+	e := newMetaEnv(t, nil)
+	a := e.client()
+	requireCode(t, a.invoke(t, heartbeatReq(goHeartbeat("10.0.0.1@a", "cg", 7, "TopicA"))), protocol.Success, "")
+
+	resp := a.invoke(t, remoting.NewRequest(protocol.GetConsumerConnectionList,
+		protocol.EncodeHeader(&protocol.GetConsumerConnectionListRequestHeader{ConsumerGroup: "cg"}), nil))
+	requireCode(t, resp, protocol.Success, "")
+	want := fmt.Sprintf(`{"connectionSet":[{"clientAddr":%q,"clientId":"10.0.0.1@a","language":"GO","version":317}],"consumeFromWhere":"CONSUME_FROM_LAST_OFFSET","consumeType":"CONSUME_PASSIVELY","messageModel":"CLUSTERING","subscriptionTable":{"TopicA":{"classFilterMode":false,"codeSet":[2598919,2598920],"expressionType":"TAG","subString":"TagA || TagB","subVersion":7,"tagsSet":["TagA","TagB"],"topic":"TopicA"}}}`, a.localAddr(t))
+	require.Equal(t, want, string(resp.Body))
+
+	resp = a.invoke(t, remoting.NewRequest(protocol.GetConsumerConnectionList,
+		protocol.EncodeHeader(&protocol.GetConsumerConnectionListRequestHeader{ConsumerGroup: "nobody"}), nil))
+	requireCode(t, resp, protocol.ConsumerNotOnline, "the consumer group[nobody] not online")
+
+	resp = a.invoke(t, remoting.NewRequest(protocol.GetProducerConnectionList,
+		protocol.EncodeHeader(&protocol.GetProducerConnectionListRequestHeader{ProducerGroup: "pg"}), nil))
+	requireCode(t, resp, protocol.Success, "")
+	require.Equal(t, fmt.Sprintf(`{"connectionSet":[{"clientAddr":%q,"clientId":"10.0.0.1@a","language":"GO","version":317}]}`, a.localAddr(t)), string(resp.Body))
+	resp = a.invoke(t, remoting.NewRequest(protocol.GetProducerConnectionList,
+		protocol.EncodeHeader(&protocol.GetProducerConnectionListRequestHeader{ProducerGroup: "none"}), nil))
+	requireCode(t, resp, protocol.SystemError, "the producer group[none] not exist")
+
+	resp = a.invoke(t, remoting.NewRequest(protocol.GetConsumerListByGroup,
+		protocol.EncodeHeader(&protocol.GetConsumerListByGroupRequestHeader{ConsumerGroup: "nobody"}), nil))
+	requireCode(t, resp, protocol.SystemError, "no consumer for this group, nobody")
+	require.Empty(t, resp.Body)
+}
+
+func TestMetaProcessorConsumerOffsets(t *testing.T) {
+	var minOffset int64
+	inDisk := false
+	e := newMetaEnv(t, func(_ *Config, d *MetaDeps) {
+		d.MinOffset = func(topic string, qid int32) int64 { return minOffset }
+		d.OffsetInDisk = func(topic string, qid int32, off int64) bool { return inDisk }
+	})
+	a := e.client()
+	query := func(qid string) *remoting.Command {
+		return a.invoke(t, remoting.NewRequest(protocol.QueryConsumerOffset,
+			map[string]string{"consumerGroup": "cg", "topic": "T", "queueId": qid, "bname": "broker-a"}, nil))
+	}
+
+	// Never committed, queue starts at 0 and is in memory: 0.
+	resp := query("0")
+	requireCode(t, resp, protocol.Success, "")
+	require.Equal(t, "0", resp.ExtFields["offset"])
+	// Queue no longer starts at 0, or offset 0 is on disk: not found.
+	minOffset = 5
+	requireCode(t, query("0"), protocol.QueryNotFound, "Not found, V3_0_6_SNAPSHOT maybe this group consumer boot first")
+	minOffset, inDisk = 0, true
+	requireCode(t, query("0"), protocol.QueryNotFound, "Not found, V3_0_6_SNAPSHOT")
+
+	update := remoting.NewRequest(protocol.UpdateConsumerOffset, protocol.EncodeHeader(&protocol.UpdateConsumerOffsetRequestHeader{
+		ConsumerGroup: "cg", Topic: "T", QueueID: 0, CommitOffset: 42}), nil)
+	requireCode(t, a.invoke(t, update), protocol.Success, "")
+	resp = query("0")
+	requireCode(t, resp, protocol.Success, "")
+	require.Equal(t, "42", resp.ExtFields["offset"])
+
+	resp = a.invoke(t, remoting.NewRequest(protocol.GetAllConsumerOffset, nil, nil))
+	requireCode(t, resp, protocol.Success, "")
+	require.Equal(t, `{"offsetTable":{"T@cg":{0:42}}}`, string(resp.Body))
+
+	// Bad headers.
+	requireCode(t, a.invoke(t, remoting.NewRequest(protocol.QueryConsumerOffset,
+		map[string]string{"consumerGroup": "cg", "topic": "T"}, nil)), protocol.SystemError, "the custom field <queueId> is null")
+	requireCode(t, query("abc"), protocol.SystemError, `the custom field <queueId> is not a number: "abc"`)
+	requireCode(t, a.invoke(t, remoting.NewRequest(protocol.UpdateConsumerOffset,
+		map[string]string{"consumerGroup": "cg", "topic": "T", "queueId": "0", "commitOffset": "x"}, nil)),
+		protocol.SystemError, "commitOffset")
+}
+
+func TestMetaProcessorLockBatch(t *testing.T) {
+	e := newMetaEnv(t, nil)
+	a := e.client()
+	mq := func(q int32) protocol.MessageQueue {
+		return protocol.MessageQueue{BrokerName: "broker-a", QueueID: q, Topic: "TopicA"}
+	}
+	lock := func(client string, qs ...int32) []protocol.MessageQueue {
+		body := protocol.LockBatchRequestBody{ClientID: client, ConsumerGroup: "cg"}
+		for _, q := range qs {
+			body.MQSet = append(body.MQSet, mq(q))
+		}
+		b, err := json.Marshal(body)
+		require.NoError(t, err)
+		resp := a.invoke(t, remoting.NewRequest(protocol.LockBatchMq, nil, b))
+		requireCode(t, resp, protocol.Success, "")
+		var out protocol.LockBatchResponseBody
+		require.NoError(t, json.Unmarshal(resp.Body, &out))
+		require.NotNil(t, out.LockOKMQSet)
+		return out.LockOKMQSet
+	}
+	require.Equal(t, []protocol.MessageQueue{mq(0), mq(1)}, lock("c1", 0, 1))
+	require.Equal(t, []protocol.MessageQueue{mq(2)}, lock("c2", 1, 2))
+	require.Equal(t, []protocol.MessageQueue{mq(0), mq(1)}, lock("c1", 0, 1), "renewal")
+
+	// The Go client's member order is accepted; unlock by a non-holder is ignored.
+	unlock := func(client string, q int32) {
+		body := fmt.Sprintf(`{"consumerGroup":"cg","clientId":%q,"mqSet":[{"topic":"TopicA","brokerName":"broker-a","queueId":%d}]}`, client, q)
+		requireCode(t, a.invoke(t, remoting.NewRequest(protocol.UnlockBatchMq, nil, []byte(body))), protocol.Success, "")
+	}
+	unlock("c2", 1)
+	require.Empty(t, lock("c2", 1))
+	unlock("c1", 1)
+	require.Equal(t, []protocol.MessageQueue{mq(1)}, lock("c2", 1))
+
+	resp := a.invoke(t, remoting.NewRequest(protocol.LockBatchMq, nil, []byte(`{"clientId":`)))
+	requireCode(t, resp, protocol.SystemError, "decode LockBatchRequestBody body")
+	resp = a.invoke(t, remoting.NewRequest(protocol.LockBatchMq, nil, nil))
+	requireCode(t, resp, protocol.SystemError, "LockBatchRequestBody body is empty")
+	resp = a.invoke(t, remoting.NewRequest(protocol.LockBatchMq, nil, []byte(`{"mqSet":[]}`)))
+	requireCode(t, resp, protocol.SystemError, "needs consumerGroup and clientId")
+	resp = a.invoke(t, remoting.NewRequest(protocol.UnlockBatchMq, nil, []byte(`[1,2]`)))
+	requireCode(t, resp, protocol.SystemError, "decode UnlockBatchRequestBody body")
+}
+
+func TestMetaProcessorTopicAdmin(t *testing.T) {
+	e := newMetaEnv(t, nil)
+	a := e.client()
+	var changed []string
+	var mu sync.Mutex
+	e.d.Topics.OnChange(func(c []protocol.TopicConfig) {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, tc := range c {
+			changed = append(changed, tc.TopicName)
+		}
+	})
+	create := func(h protocol.CreateTopicRequestHeader) *remoting.Command {
+		return a.invoke(t, remoting.NewRequest(protocol.UpdateAndCreateTopic, protocol.EncodeHeader(&h), nil))
+	}
+	h := protocol.CreateTopicRequestHeader{Topic: "TopicX", DefaultTopic: "TBW102", ReadQueueNums: 4, WriteQueueNums: 2,
+		Perm: 6, TopicFilterType: "MULTI_TAG"}
+	requireCode(t, create(h), protocol.Success, "")
+	require.Equal(t, &protocol.TopicConfig{Perm: 6, ReadQueueNums: 4, WriteQueueNums: 2, TopicFilterType: "MULTI_TAG", TopicName: "TopicX"}, e.d.Topics.Get("TopicX"))
+	mu.Lock()
+	require.Equal(t, []string{"TopicX"}, changed)
+	mu.Unlock()
+
+	resp := a.invoke(t, remoting.NewRequest(protocol.GetAllTopicConfig, nil, nil))
+	requireCode(t, resp, protocol.Success, "")
+	m, v, err := DecodeTopicTable(resp.Body)
+	require.NoError(t, err)
+	require.Contains(t, m, "TopicX")
+	require.Equal(t, e.d.Topics.DataVersion(), v)
+
+	bad := []struct {
+		name   string
+		mutate func(h *protocol.CreateTopicRequestHeader)
+		remark string
+	}{
+		{"illegal chars", func(h *protocol.CreateTopicRequestHeader) { h.Topic = "a b" }, "contains illegal characters"},
+		{"too long", func(h *protocol.CreateTopicRequestHeader) {
+			h.Topic = string(make([]byte, 0)) + fmt.Sprintf("%0128d", 0)
+		}, "longer than topic max length"},
+		{"system topic", func(h *protocol.CreateTopicRequestHeader) { h.Topic = "SCHEDULE_TOPIC_XXXX" }, "The topic[SCHEDULE_TOPIC_XXXX] is conflict with system topic."},
+		{"cluster name", func(h *protocol.CreateTopicRequestHeader) { h.Topic = "DefaultCluster" }, "conflict with system topic"},
+		{"rmq_sys_ prefix", func(h *protocol.CreateTopicRequestHeader) { h.Topic = "rmq_sys_x" }, "conflict with system topic"},
+		{"filter type", func(h *protocol.CreateTopicRequestHeader) { h.TopicFilterType = "TAGS" }, "topicFilterType"},
+		{"negative queues", func(h *protocol.CreateTopicRequestHeader) { h.ReadQueueNums = -1 }, "readQueueNums"},
+		{"perm", func(h *protocol.CreateTopicRequestHeader) { h.Perm = 99 }, "perm"},
+	}
+	for _, tc := range bad {
+		t.Run(tc.name, func(t *testing.T) {
+			hh := h
+			tc.mutate(&hh)
+			requireCode(t, create(hh), protocol.SystemError, tc.remark)
+		})
+	}
+	ext := protocol.EncodeHeader(&h)
+	delete(ext, "perm")
+	requireCode(t, a.invoke(t, remoting.NewRequest(protocol.UpdateAndCreateTopic, ext, nil)), protocol.SystemError, "the custom field <perm> is null")
+	ext["perm"] = "rw"
+	requireCode(t, a.invoke(t, remoting.NewRequest(protocol.UpdateAndCreateTopic, ext, nil)), protocol.SystemError, `the custom field <perm> is not a number: "rw"`)
+
+	del := func(topic string) *remoting.Command {
+		return a.invoke(t, remoting.NewRequest(protocol.DeleteTopicInBroker,
+			protocol.EncodeHeader(&protocol.DeleteTopicRequestHeader{Topic: topic}), nil))
+	}
+	requireCode(t, del("TopicX"), protocol.Success, "")
+	require.Nil(t, e.d.Topics.Get("TopicX"))
+	e.mu.Lock()
+	require.Equal(t, []string{"TopicX"}, e.deleted)
+	e.mu.Unlock()
+	requireCode(t, del("TBW102"), protocol.SystemError, "conflict with system topic")
+	requireCode(t, del(""), protocol.SystemError, "The specified topic is blank.")
+	requireCode(t, a.invoke(t, remoting.NewRequest(protocol.DeleteTopicInBroker, nil, nil)), protocol.SystemError, "the custom field <topic> is null")
+}
+
+func TestMetaProcessorSlaveRefusesAdminWrites(t *testing.T) {
+	e := newMetaEnv(t, func(c *Config, _ *MetaDeps) {
+		c.BrokerRole = Slave
+		c.BrokerID = 1
+	})
+	a := e.client()
+	h := protocol.CreateTopicRequestHeader{Topic: "T", DefaultTopic: "TBW102", ReadQueueNums: 1, WriteQueueNums: 1, Perm: 6, TopicFilterType: "SINGLE_TAG"}
+	const remark = "Can't modify topic or subscription group from slave broker, please execute it from master broker."
+	requireCode(t, a.invoke(t, remoting.NewRequest(protocol.UpdateAndCreateTopic, protocol.EncodeHeader(&h), nil)), protocol.SystemError, remark)
+	requireCode(t, a.invoke(t, remoting.NewRequest(protocol.DeleteTopicInBroker, map[string]string{"topic": "T"}, nil)), protocol.SystemError, remark)
+	requireCode(t, a.invoke(t, remoting.NewRequest(protocol.UpdateAndCreateSubscriptiongroup, nil, []byte(`{"groupName":"g"}`))), protocol.SystemError, remark)
+	requireCode(t, a.invoke(t, remoting.NewRequest(protocol.DeleteSubscriptiongroup, map[string]string{"groupName": "g"}, nil)), protocol.SystemError, remark)
+	require.Nil(t, e.d.Topics.Get("T"))
+}
+
+func TestMetaProcessorGroupAdmin(t *testing.T) {
+	e := newMetaEnv(t, nil)
+	a := e.client()
+	body := `{"brokerId":0,"consumeBroadcastEnable":false,"consumeEnable":true,"consumeFromMinEnable":true,"groupName":"orders","notifyConsumerIdsChangedEnable":true,"retryMaxTimes":3,"retryQueueNums":2,"whichBrokerWhenConsumeSlowly":1}`
+	requireCode(t, a.invoke(t, remoting.NewRequest(protocol.UpdateAndCreateSubscriptiongroup, nil, []byte(body))), protocol.Success, "")
+	g := e.d.Groups.Get("orders")
+	require.NotNil(t, g)
+	require.EqualValues(t, 3, g.RetryMaxTimes)
+	require.False(t, g.ConsumeBroadcastEnable)
+
+	resp := a.invoke(t, remoting.NewRequest(protocol.GetAllSubscriptiongroupConfig, nil, nil))
+	requireCode(t, resp, protocol.Success, "")
+	require.Contains(t, string(resp.Body), `"orders":`+body)
+	var w protocol.SubscriptionGroupWrapper
+	require.NoError(t, json.Unmarshal(resp.Body, &w))
+	require.Equal(t, *g, w.SubscriptionGroupTable["orders"])
+
+	e.d.Offsets.CommitOffset("h", "orders", "T", 0, 5)
+	e.d.Offsets.CommitOffset("h", "keep", "T", 0, 5)
+	requireCode(t, a.invoke(t, remoting.NewRequest(protocol.DeleteSubscriptiongroup,
+		protocol.EncodeHeader(&protocol.DeleteSubscriptionGroupRequestHeader{GroupName: "keep"}), nil)), protocol.Success, "")
+	require.Equal(t, int64(5), e.d.Offsets.QueryOffset("keep", "T", 0))
+	requireCode(t, a.invoke(t, remoting.NewRequest(protocol.DeleteSubscriptiongroup,
+		protocol.EncodeHeader(&protocol.DeleteSubscriptionGroupRequestHeader{GroupName: "orders", RemoveOffset: true}), nil)), protocol.Success, "")
+	require.Nil(t, e.d.Groups.Get("orders"))
+	require.Equal(t, int64(-1), e.d.Offsets.QueryOffset("orders", "T", 0))
+
+	requireCode(t, a.invoke(t, remoting.NewRequest(protocol.UpdateAndCreateSubscriptiongroup, nil, []byte(`{"groupName":`))), protocol.SystemError, "decode SubscriptionGroupConfig body")
+	requireCode(t, a.invoke(t, remoting.NewRequest(protocol.UpdateAndCreateSubscriptiongroup, nil, []byte(`{"retryMaxTimes":"many"}`))), protocol.SystemError, "decode SubscriptionGroupConfig body")
+	requireCode(t, a.invoke(t, remoting.NewRequest(protocol.UpdateAndCreateSubscriptiongroup, nil, []byte(`{}`))), protocol.SystemError, "groupName is blank")
+	requireCode(t, a.invoke(t, remoting.NewRequest(protocol.DeleteSubscriptiongroup, nil, nil)), protocol.SystemError, "the custom field <groupName> is null")
+}
+
+func TestMetaProcessorBrokerConfig(t *testing.T) {
+	e := newMetaEnv(t, nil)
+	a := e.client()
+	resp := a.invoke(t, remoting.NewRequest(protocol.GetBrokerConfig, nil, nil))
+	requireCode(t, resp, protocol.Success, "")
+	require.Contains(t, string(resp.Body), "brokerName=broker-a\n")
+	require.Contains(t, string(resp.Body), "flushDiskType=ASYNC_FLUSH\n")
+	var v protocol.DataVersion
+	require.NoError(t, json.Unmarshal([]byte(resp.ExtFields["version"]), &v))
+	require.Equal(t, e.d.Config.Version(), v)
+
+	requireCode(t, a.invoke(t, remoting.NewRequest(protocol.UpdateBrokerConfig, nil, []byte("brokerPermission=4\nlongPollingEnable = false\n"))), protocol.Success, "")
+	require.EqualValues(t, 4, e.d.Config.Config().BrokerPermission)
+	require.False(t, e.d.Config.Config().LongPollingEnable)
+	require.Equal(t, v.Counter+1, e.d.Config.Version().Counter)
+
+	requireCode(t, a.invoke(t, remoting.NewRequest(protocol.UpdateBrokerConfig, nil, []byte("brokerConfigPath=/tmp/x"))), protocol.NoPermission, "Can not update config in black list.")
+	requireCode(t, a.invoke(t, remoting.NewRequest(protocol.UpdateBrokerConfig, nil, []byte("configBlackList=x"))), protocol.NoPermission, "Can not update config in black list.")
+	requireCode(t, a.invoke(t, remoting.NewRequest(protocol.UpdateBrokerConfig, nil, []byte("brokerRole=slave"))), protocol.SystemError, "brokerRole")
+	requireCode(t, a.invoke(t, remoting.NewRequest(protocol.UpdateBrokerConfig, nil, []byte("defaultTopicQueueNums=eight"))), protocol.SystemError, "defaultTopicQueueNums")
+	requireCode(t, a.invoke(t, remoting.NewRequest(protocol.UpdateBrokerConfig, nil, []byte("a=\\u12"))), protocol.SystemError, "string2Properties error")
+	require.EqualValues(t, 4, e.d.Config.Config().BrokerPermission)
+}
+
+func TestMetaProcessorBadBodies(t *testing.T) {
+	e := newMetaEnv(t, func(c *Config, _ *MetaDeps) { c.EnablePropertyFilter = false })
+	a := e.client()
+	for _, body := range []string{"", "garbage", `{"clientID":5}`, `{"consumerDataSet":[{"subscriptionDataSet":[{"codeSet":["x"]}]}]}`,
+		`{"consumerDataSet":[{"subscriptionDataSet":[{"subVersion":1.5e30}]}]}`, `{"consumerDataSet":[{"groupName":""}]}`, `{"producerDataSet":[{}]}`} {
+		resp := a.invoke(t, heartbeatReq([]byte(body)))
+		requireCode(t, resp, protocol.SystemError, "")
+		require.NotEmpty(t, resp.Remark, body)
+	}
+
+	check := func(body string) *remoting.Command {
+		return a.invoke(t, remoting.NewRequest(protocol.CheckClientConfig, nil, []byte(body)))
+	}
+	requireCode(t, check(`{"clientId":"c","group":"g","subscriptionData":{"expressionType":"TAG","subString":"*","topic":"T"}}`), protocol.Success, "")
+	requireCode(t, check(`{"clientId":"c","group":"g","subscriptionData":{"subString":"*","topic":"T"}}`), protocol.Success, "")
+	requireCode(t, check(`{"clientId":"c","group":"g","subscriptionData":{"expressionType":"SQL92","subString":"a > 1","topic":"T"}}`),
+		protocol.SystemError, "The broker does not support consumer to filter message by SQL92")
+	requireCode(t, check(`{"clientId"`), protocol.SystemError, "decode CheckClientRequestBody body")
+}
+
+func TestMetaProcessorCheckClientConfigSQL92Enabled(t *testing.T) {
+	e := newMetaEnv(t, func(c *Config, _ *MetaDeps) { c.EnablePropertyFilter = true })
+	a := e.client()
+	check := func(body string) *remoting.Command {
+		return a.invoke(t, remoting.NewRequest(protocol.CheckClientConfig, nil, []byte(body)))
+	}
+	requireCode(t, check(`{"clientId":"c","group":"g","subscriptionData":{"expressionType":"SQL92","subString":"a > 1","topic":"T"}}`), protocol.Success, "")
+	requireCode(t, check(`{"clientId":"c","group":"g","subscriptionData":{"expressionType":"XPATH","subString":"/a","topic":"T"}}`), protocol.SubscriptionParseFailed, "XPATH")
+}
+
+func TestMetaProcessorAutoCreateGroupOff(t *testing.T) {
+	e := newMetaEnv(t, func(c *Config, _ *MetaDeps) { c.AutoCreateSubscriptionGroup = false })
+	a := e.client()
+	// The consumer still registers (Java does), but no group config or
+	// retry topic is created.
+	requireCode(t, a.invoke(t, heartbeatReq(goHeartbeat("x@a", "cg", 1, "T"))), protocol.Success, "")
+	require.Equal(t, []string{"x@a"}, consumerList(t, a, "cg"))
+	require.Nil(t, e.d.Groups.Get("cg"))
+	require.Nil(t, e.d.Topics.Get("%RETRY%cg"))
+}
