@@ -45,6 +45,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -53,6 +54,9 @@ import (
 	"github.com/edsrzf/mmap-go"
 	"go.uber.org/zap"
 )
+
+// tmpSuffix marks a file being created; leftovers are removed at load.
+const tmpSuffix = ".tmp"
 
 // osPageSize is RocketMQ's OS_PAGE_SIZE, the unit of flush thresholds.
 const osPageSize = 4096
@@ -77,20 +81,32 @@ type mappedFile struct {
 // (UtilAll.offset2FileName).
 func fileName(offset int64) string { return fmt.Sprintf("%020d", offset) }
 
+// openMappedFile maps an existing file, or creates one. A new file is
+// sized under a temporary name and then renamed, so a crash never leaves a
+// file of the wrong size under a real name.
 func openMappedFile(path string, start int64, size int, create bool) (*mappedFile, error) {
 	flag := os.O_RDWR
+	openPath := path
 	if create {
-		flag |= os.O_CREATE | os.O_EXCL
+		flag |= os.O_CREATE | os.O_TRUNC
+		openPath = path + tmpSuffix
+		if _, err := os.Stat(path); err == nil {
+			return nil, fmt.Errorf("create mapped file %s: %w", path, os.ErrExist)
+		}
 	}
-	f, err := os.OpenFile(path, flag, 0o644)
+	f, err := os.OpenFile(openPath, flag, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("open mapped file: %w", err)
 	}
 	if create {
-		if err := f.Truncate(int64(size)); err != nil {
+		err := f.Truncate(int64(size))
+		if err == nil {
+			err = os.Rename(openPath, path)
+		}
+		if err != nil {
 			f.Close()
-			os.Remove(path)
-			return nil, fmt.Errorf("size mapped file %s: %w", path, err)
+			os.Remove(openPath)
+			return nil, fmt.Errorf("create mapped file %s: %w", path, err)
 		}
 	} else {
 		st, err := f.Stat()
@@ -209,6 +225,10 @@ func openMappedFileQueue(dir string, fileSize int, lg *zap.Logger) (*mappedFileQ
 	}
 	var starts []int64
 	for _, e := range ents {
+		if !e.IsDir() && strings.HasSuffix(e.Name(), tmpSuffix) {
+			os.Remove(filepath.Join(dir, e.Name())) // a creation cut short
+			continue
+		}
 		if e.IsDir() || len(e.Name()) != 20 {
 			continue
 		}
