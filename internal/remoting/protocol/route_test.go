@@ -214,3 +214,26 @@ func FuzzRouteRegisterBody(f *testing.F) {
 		_, _ = DecodeRegisterBrokerBody(body.EncodeCompressed(), true)
 	})
 }
+
+func BenchmarkRouteEncode(b *testing.B) {
+	r := sampleRoute()
+	for _, std := range []bool{false, true} {
+		b.Run("standard="+map[bool]string{false: "false", true: "true"}[std], func(b *testing.B) {
+			b.SetBytes(int64(len(r.Encode(std))))
+			b.ReportAllocs()
+			for b.Loop() {
+				_ = r.Encode(std)
+			}
+		})
+	}
+	b.Run("decode", func(b *testing.B) {
+		body := []byte(goldenRouteDefault)
+		b.SetBytes(int64(len(body)))
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := DecodeTopicRouteData(body); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
