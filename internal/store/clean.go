@@ -7,7 +7,7 @@ package store
 //
 // Contract for the store core:
 //
-//	c := newCleaner(cleanConfig, commitLogQueue, cqTable, indexService, now, diskRatio, lg)
+//	c := newCleaner(newCleanConfig(&cfg), commitLogQueue, cqTable, indexService, now, diskRatio, lg)
 //	  commitLogQueue is the commit log's *mappedFileQueue (any expirableFiles); cqTable and
 //	  indexService may be nil. now nil = time.Now; diskRatio nil = statfsUsedRatio.
 //	go c.run(ctx)                 clean every cleanResourceInterval (first after 60 s),
@@ -26,6 +26,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -68,6 +69,29 @@ type cleanConfig struct {
 	DeleteFileBatchMax              int           // default 10
 	CommitLogPaths                  []string      // storePathCommitLog, split on ','
 	ConsumeQueuePath                string        // <storePathRootDir>/consumequeue
+}
+
+// newCleanConfig takes the retention keys from the store's Config; the
+// two ratios keep their JVM-property defaults.
+func newCleanConfig(cfg *Config) cleanConfig {
+	ms := func(v int) time.Duration { return time.Duration(v) * time.Millisecond }
+	var paths []string
+	for _, p := range strings.Split(cfg.CommitLogDir(), ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			paths = append(paths, p)
+		}
+	}
+	return cleanConfig{
+		DeleteWhen:                      cfg.DeleteWhen,
+		FileReservedTime:                cfg.FileReservedTime,
+		DiskMaxUsedSpaceRatio:           cfg.DiskMaxUsedSpaceRatio,
+		CleanFileForciblyEnable:         cfg.CleanFileForciblyEnable,
+		CleanResourceInterval:           ms(cfg.CleanResourceInterval),
+		DeleteCommitLogFilesInterval:    ms(cfg.DeleteCommitLogFilesInterval),
+		DeleteConsumeQueueFilesInterval: ms(cfg.DeleteConsumeQueueFilesInterval),
+		CommitLogPaths:                  paths,
+		ConsumeQueuePath:                filepath.Join(cfg.StorePathRootDir, "consumequeue"),
+	}
 }
 
 func (c *cleanConfig) withDefaults() {

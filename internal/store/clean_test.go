@@ -476,3 +476,23 @@ func TestCleanConfigDefaults(t *testing.T) {
 	c.withDefaults()
 	assert.Equal(t, 10, c.DiskMaxUsedSpaceRatio, "clamped to 10")
 }
+
+func TestCleanConfigFromStoreConfig(t *testing.T) {
+	cfg := DefaultConfig("/data/store")
+	c := newCleanConfig(&cfg)
+	c.withDefaults()
+	assert.Equal(t, "04", c.DeleteWhen)
+	assert.Equal(t, 72, c.FileReservedTime)
+	assert.Equal(t, 75, c.DiskMaxUsedSpaceRatio)
+	assert.True(t, c.CleanFileForciblyEnable)
+	assert.Equal(t, 10*time.Second, c.CleanResourceInterval)
+	assert.Equal(t, 100*time.Millisecond, c.DeleteCommitLogFilesInterval)
+	assert.Equal(t, 100*time.Millisecond, c.DeleteConsumeQueueFilesInterval)
+	assert.Equal(t, []string{"/data/store/commitlog"}, c.CommitLogPaths)
+	assert.Equal(t, "/data/store/consumequeue", c.ConsumeQueuePath)
+	assert.Equal(t, 0.90, c.DiskSpaceWarningLevelRatio)
+	assert.Equal(t, 0.85, c.DiskSpaceCleanForciblyRatio)
+
+	cfg.StorePathCommitLog = "/d1/commitlog,/d2/commitlog"
+	assert.Equal(t, []string{"/d1/commitlog", "/d2/commitlog"}, newCleanConfig(&cfg).CommitLogPaths)
+}
