@@ -121,3 +121,25 @@ func TestOffsetTableRunPersists(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, int64(43), re.QueryOffset("cg", "T", 0))
 }
+
+func FuzzOffsetTable(f *testing.F) {
+	golden, err := os.ReadFile(filepath.Join("testdata", "consumerOffset.java.json"))
+	require.NoError(f, err)
+	f.Add(golden)
+	f.Add([]byte(`{"offsetTable":{"t@g":{0:1,-1:2}}}`))
+	f.Add([]byte(`{"offsetTable":{"t@g":{"0":1}}}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		table, err := DecodeOffsetTable(data)
+		if err != nil {
+			return
+		}
+		o := &ConsumerOffsetTable{}
+		o.mu.table = table
+		// Compact and pretty encodings both decode back to the same table.
+		for _, pretty := range []bool{false, true} {
+			back, err := DecodeOffsetTable(o.Encode(pretty))
+			require.NoError(t, err)
+			require.Equal(t, table, back)
+		}
+	})
+}

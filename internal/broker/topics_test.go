@@ -298,3 +298,28 @@ func TestTopicTablePrettyJSON(t *testing.T) {
 	var v any
 	require.NoError(t, json.Unmarshal(prettyJSON([]byte(`{"a":[{"b":"\\"}]}`)), &v))
 }
+
+func FuzzTopicTableFile(f *testing.F) {
+	golden, err := os.ReadFile(filepath.Join("testdata", "topics.java.json"))
+	require.NoError(f, err)
+	f.Add(golden)
+	f.Add([]byte(`{"topicConfigTable":{"a":{"perm":7,"topicName":"a\"\\,{}"}}}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		m, v, err := DecodeTopicTable(data)
+		if err != nil {
+			return
+		}
+		tt := &TopicTable{}
+		tt.mu.topics = m
+		tt.mu.version = v
+		if tt.mu.topics == nil {
+			tt.mu.topics = map[string]protocol.TopicConfig{}
+		}
+		for _, pretty := range []bool{false, true} {
+			m2, v2, err := DecodeTopicTable(tt.Encode(pretty))
+			require.NoError(t, err)
+			require.Equal(t, tt.mu.topics, m2)
+			require.Equal(t, v, v2)
+		}
+	})
+}
