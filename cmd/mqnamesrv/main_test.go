@@ -58,6 +58,24 @@ func binary(t *testing.T) string {
 	return binPath
 }
 
+// syncBuffer is a bytes.Buffer safe to read while exec copies into it.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
 func freePort(t *testing.T) int {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -82,7 +100,7 @@ func TestMqnamesrvBootServeAndSigterm(t *testing.T) {
 	cmd := command(t, home, "-c", conf, "listenPort="+strconv.Itoa(port))
 	stdout, err := cmd.StdoutPipe()
 	require.NoError(t, err)
-	var stderr bytes.Buffer
+	var stderr syncBuffer
 	cmd.Stderr = &stderr
 	require.NoError(t, cmd.Start())
 	t.Cleanup(func() {
@@ -139,7 +157,8 @@ func TestMqnamesrvBootServeAndSigterm(t *testing.T) {
 	require.Contains(t, string(resp.Body), "configStorePath="+conf+"\n", "-c file becomes configStorePath")
 
 	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
-	require.NoError(t, cmd.Wait(), "stderr %q", stderr.String())
+	err = cmd.Wait()
+	require.NoError(t, err, "stderr %q", stderr.String())
 	require.Equal(t, 0, cmd.ProcessState.ExitCode())
 
 	log, err := os.ReadFile(filepath.Join(home, "logs", "rocketmqlogs", "namesrv.log"))

@@ -78,6 +78,10 @@ func TestConfigLoadJavaSyntax(t *testing.T) {
 	require.Equal(t, "broker-a", v)
 	v, _ = p.Get("long")
 	require.Equal(t, "ab", v)
+	p2, err := Parse("k=v  \n", "t")
+	require.NoError(t, err)
+	v, _ = p2.Get("k")
+	require.Equal(t, "v  ", v, "trailing blanks of a value are kept, as java.util.Properties keeps them")
 	require.Equal(t, []string{"brokerName", "long", "unknownKey"}, p.Unused())
 }
 
