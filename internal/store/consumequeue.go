@@ -302,7 +302,11 @@ func (cq *consumeQueue) get(offset int64, max int) []cqUnit {
 	if pos < cq.minLogic.Load() {
 		return nil
 	}
-	var out []cqUnit
+	avail := (q.maxOffset() - pos) / cqUnitSize
+	if avail <= 0 {
+		return nil
+	}
+	out := make([]cqUnit, 0, min(int64(max), avail))
 	for len(out) < max {
 		n := 0
 		err := q.view(pos, func(b []byte) error {
@@ -316,6 +320,9 @@ func (cq *consumeQueue) get(offset int64, max int) []cqUnit {
 			break
 		}
 		pos += int64(n) * cqUnitSize
+	}
+	if len(out) == 0 {
+		return nil
 	}
 	return out
 }
