@@ -1,7 +1,6 @@
 package client
 
-// Test environment: a name server made of a remoting.Server and the real
-// namesrv.RouteTable, and testBroker, a deliberately small in-memory broker
+// Test environment: the real name server (internal/namesrv), and testBroker, a deliberately small in-memory broker
 // that answers the client data path with RocketMQ's codes and the stored
 // record format (message.EncodeRecord). It stands in until internal/broker
 // serves sends and pulls; it has no disk, no delay levels and no
@@ -12,9 +11,11 @@ import (
 	"context"
 	"math/rand/v2"
 	"net/netip"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -29,29 +30,23 @@ import (
 )
 
 type testNameServer struct {
-	srv  *remoting.Server
-	rt   *namesrv.RouteTable
+	srv  *namesrv.Server
 	addr string
 }
 
+// startTestNameServer runs the real name server on a free loopback port.
 func startTestNameServer(t *testing.T) *testNameServer {
 	t.Helper()
-	lg := zaptest.NewLogger(t, zaptest.Level(zap.WarnLevel))
-	ns := &testNameServer{srv: remoting.NewServer(remoting.ServerConfig{ListenAddr: "127.0.0.1:0"}, lg), rt: namesrv.NewRouteTable(lg)}
-	ns.srv.Register(protocol.GetRouteinfoByTopic, func(_ *remoting.Conn, req *remoting.Command) *remoting.Command {
-		topic := req.ExtFields["topic"]
-		r := ns.rt.Route(topic)
-		if r == nil {
-			return remoting.NewResponse(req, protocol.TopicNotExist, "No topic route info in name server for the topic: "+topic)
-		}
-		resp := remoting.NewResponse(req, protocol.Success, "")
-		resp.Body = r.Encode(req.Version >= 401)
-		return resp
-	}, nil)
-	require.NoError(t, ns.srv.Start())
-	ns.addr = ns.srv.Addr()
-	t.Cleanup(func() { _ = ns.srv.Shutdown(context.Background()) })
-	return ns
+	cfg := namesrv.DefaultConfig()
+	cfg.ListenPort = 0
+	cfg.BindAddress = "127.0.0.1"
+	cfg.KvConfigPath = filepath.Join(t.TempDir(), "kvConfig.json")
+	cfg.ConfigStorePath = filepath.Join(t.TempDir(), "namesrv.properties")
+	srv, err := namesrv.New(cfg, zaptest.NewLogger(t, zaptest.Level(zap.WarnLevel)))
+	require.NoError(t, err)
+	require.NoError(t, srv.Start())
+	t.Cleanup(func() { _ = srv.Shutdown(context.Background()) })
+	return &testNameServer{srv: srv, addr: srv.Addr()}
 }
 
 type testConsumer struct {
@@ -84,6 +79,8 @@ type testBroker struct {
 		requests  map[protocol.RequestCode]int
 	}
 	noOffsetInMemory bool // QUERY_CONSUMER_OFFSET answers QUERY_NOT_FOUND when none is stored
+	nsClient         *remoting.Client
+	version          atomic.Int64
 }
 
 func startTestBroker(t *testing.T, ns *testNameServer, name string) *testBroker {
@@ -118,8 +115,12 @@ func startTestBroker(t *testing.T, ns *testNameServer, name string) *testBroker 
 	require.NoError(t, b.srv.Start())
 	b.addr = b.srv.Addr()
 	b.host = netip.MustParseAddrPort(b.addr)
+	b.nsClient = remoting.NewClient(remoting.ClientConfig{}, lg)
+	t.Cleanup(func() {
+		_ = b.nsClient.Close()
+		_ = b.srv.Shutdown(context.Background())
+	})
 	b.register()
-	t.Cleanup(func() { _ = b.srv.Shutdown(context.Background()) })
 	return b
 }
 
@@ -138,7 +139,8 @@ func (b *testBroker) requests(code protocol.RequestCode) int {
 	return b.mu.requests[code]
 }
 
-// register publishes the topic table to the route table, as REGISTER_BROKER does.
+// register sends REGISTER_BROKER with the whole topic table, as the broker
+// does after a topic change.
 func (b *testBroker) register() {
 	b.mu.Lock()
 	table := map[string]*protocol.TopicConfig{}
@@ -147,13 +149,16 @@ func (b *testBroker) register() {
 		table[k] = &c
 	}
 	b.mu.Unlock()
-	b.ns.rt.Register(namesrv.Registration{
-		ClusterName: b.cluster, BrokerName: b.name, BrokerAddr: b.addr, BrokerID: 0,
-		Topics: protocol.TopicConfigSerializeWrapper{
-			TopicConfigTable: table,
-			DataVersion:      protocol.DataVersion{Counter: rand.Int64(), Timestamp: time.Now().UnixMilli()},
-		},
-	})
+	body := (&protocol.RegisterBrokerBody{TopicConfigSerializeWrapper: protocol.TopicConfigSerializeWrapper{
+		TopicConfigTable: table,
+		DataVersion:      protocol.DataVersion{Counter: b.version.Add(1), Timestamp: time.Now().UnixMilli()},
+	}}).Encode()
+	h := &protocol.RegisterBrokerRequestHeader{BrokerName: b.name, BrokerAddr: b.addr, ClusterName: b.cluster, HaServerAddr: b.addr, BrokerID: 0}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	resp, err := b.nsClient.Invoke(ctx, b.ns.addr, remoting.NewRequest(protocol.RegisterBroker, protocol.EncodeHeader(h), body))
+	require.NoError(b.t, err)
+	require.Equal(b.t, protocol.Success, resp.ResponseCode(), resp.Remark)
 }
 
 func (b *testBroker) createTopic(name string, queues int32, perm int32) {
