@@ -27,6 +27,7 @@ import (
 	"path/filepath"
 	"sort"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/edsrzf/mmap-go"
@@ -331,7 +332,9 @@ func (x *indexFile) flush() error {
 	if x.closed {
 		return nil
 	}
-	if err := x.data.Flush(); err != nil {
+	// fdatasync writes back the pages the mapping dirtied, as the commit
+	// log's flush does (see doc.go).
+	if err := syscall.Fdatasync(int(x.file.Fd())); err != nil {
 		return fmt.Errorf("flush index file %s: %w", x.path, err)
 	}
 	return nil
