@@ -274,3 +274,30 @@ func TestClientUnmatchedResponseDropped(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "real", resp.Remark)
 }
+
+func TestServerDropsUnmatchedResponseAndFillsBareReplies(t *testing.T) {
+	s := startServer(t, ServerConfig{}, func(s *Server) {
+		s.Register(protocol.HeartBeat, func(*Conn, *Command) *Command {
+			return &Command{Code: int32(protocol.Success), Remark: "bare"}
+		}, nil)
+	})
+	nc, err := net.Dial("tcp", s.Addr())
+	require.NoError(t, err)
+	defer nc.Close()
+	// A response nobody asked for is dropped without closing the connection.
+	stray, err := EncodeFrame(NewResponse(&Command{Opaque: 99}, protocol.Success, "stray"))
+	require.NoError(t, err)
+	req := NewRequest(protocol.HeartBeat, nil, nil)
+	req.SerializeType = SerializeRocketMQ
+	f, err := EncodeFrame(req)
+	require.NoError(t, err)
+	_, err = nc.Write(append(stray, f...))
+	require.NoError(t, err)
+	resp := readFrame(t, nc)
+	assert.Equal(t, req.Opaque, resp.Opaque)
+	assert.True(t, resp.IsResponse())
+	assert.Equal(t, SerializeRocketMQ, resp.SerializeType)
+	assert.Equal(t, "bare", resp.Remark)
+	assert.Equal(t, LanguageJava, resp.Language)
+	assert.Equal(t, Version, resp.Version)
+}
