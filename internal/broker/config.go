@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/gorocket/gorocket/internal/config"
 )
 
 // BrokerRole is the replication role of a broker (BrokerRole.java).
@@ -36,11 +38,11 @@ const DefaultListenPort = 10911
 // Java computes at start (cores, host name, environment, local address).
 type Config struct {
 	// BrokerConfig (BrokerConfig.java)
-	RocketmqHome                           string     `properties:"rocketmqHome,default="` // computed: $ROCKETMQ_HOME
-	NamesrvAddr                            string     `properties:"namesrvAddr,default="`  // computed: $NAMESRV_ADDR
-	BrokerIP1                              string     `properties:"brokerIP1,default="`    // computed: local address
-	BrokerIP2                              string     `properties:"brokerIP2,default="`    // computed: local address
-	BrokerName                             string     `properties:"brokerName,default="`   // computed: host name
+	RocketmqHome                           string     `properties:"rocketmqHome,env=ROCKETMQ_HOME,default="`
+	NamesrvAddr                            string     `properties:"namesrvAddr,env=NAMESRV_ADDR,default="`
+	BrokerIP1                              string     `properties:"brokerIP1,default="`  // computed: local address
+	BrokerIP2                              string     `properties:"brokerIP2,default="`  // computed: local address
+	BrokerName                             string     `properties:"brokerName,default="` // computed: host name
 	BrokerClusterName                      string     `properties:"brokerClusterName,default=DefaultCluster"`
 	BrokerID                               int64      `properties:"brokerId,default=0"`
 	BrokerRole                             BrokerRole `properties:"brokerRole,default=ASYNC_MASTER"`
@@ -166,7 +168,7 @@ var configFields, configFieldByKey = func() ([]configField, map[string]configFie
 	for i := 0; i < t.NumField(); i++ {
 		tag := t.Field(i).Tag.Get("properties")
 		key, opts, _ := strings.Cut(tag, ",")
-		def, _ := strings.CutPrefix(opts, "default=")
+		_, def, _ := strings.Cut(opts, "default=")
 		f := configField{key: key, def: def, index: i}
 		fields = append(fields, f)
 		byKey[key] = f
@@ -297,13 +299,8 @@ func (c *Config) Set(key, value string) error {
 		return fmt.Errorf("broker config: unknown key %s", key)
 	}
 	v := reflect.ValueOf(c).Elem().Field(f.index)
-	if v.Type() == reflect.TypeOf(BrokerRole("")) {
-		r, err := ParseBrokerRole(value)
-		if err != nil {
-			return err
-		}
-		v.SetString(string(r))
-		return nil
+	if r, ok := v.Addr().Interface().(*BrokerRole); ok {
+		return r.UnmarshalText([]byte(value))
 	}
 	switch v.Kind() {
 	case reflect.String:
@@ -359,6 +356,17 @@ func (c *Config) Properties() map[string]string {
 	return m
 }
 
+// UnmarshalText parses a properties value strictly (ParseBrokerRole), so
+// internal/config rejects brokerRole=slave instead of keeping it.
+func (r *BrokerRole) UnmarshalText(b []byte) error {
+	v, err := ParseBrokerRole(string(b))
+	if err != nil {
+		return err
+	}
+	*r = v
+	return nil
+}
+
 // ParseBrokerRole accepts exactly ASYNC_MASTER, SYNC_MASTER or SLAVE.
 func ParseBrokerRole(s string) (BrokerRole, error) {
 	switch r := BrokerRole(s); r {
@@ -401,17 +409,19 @@ func DecodeConfig(props map[string]string) (*Config, error) {
 	if v, ok := props["flushDiskType"]; ok && v != "ASYNC_FLUSH" && v != "SYNC_FLUSH" {
 		return nil, fmt.Errorf("broker config: flushDiskType=%q is not one of ASYNC_FLUSH, SYNC_FLUSH", v)
 	}
-	c.fillComputed()
 	if err := c.Finish(); err != nil {
 		return nil, err
 	}
 	return c, nil
 }
 
-// Finish applies BrokerStartup's post-processing and checks the result:
-// namesrvAddr must be a ;-separated host:port list; a master's brokerId is
-// forced to 0; a slave needs brokerId > 0; ports and permission in range.
+// Finish fills the computed defaults still unset (cores, host name, local
+// address, environment), applies BrokerStartup's post-processing and
+// checks the result: namesrvAddr must be a ;-separated host:port list; a
+// master's brokerId is forced to 0; a slave needs brokerId > 0; ports and
+// permission in range. Call it after decoding with internal/config.
 func (c *Config) Finish() error {
+	c.fillComputed()
 	if c.NamesrvAddr != "" {
 		for _, a := range strings.Split(c.NamesrvAddr, ";") {
 			host, port, err := net.SplitHostPort(a)
@@ -525,6 +535,11 @@ func WarnKeys(keys []string, otherKeys []string) []string {
 		known[f.key] = true
 		lower[strings.ToLower(f.key)] = f.key
 	}
+	allKnown := make([]string, 0, len(known))
+	for k := range known {
+		allKnown = append(allKnown, k)
+	}
+	sort.Strings(allKnown)
 	sorted := append([]string(nil), keys...)
 	sort.Strings(sorted)
 	var out []string
@@ -544,7 +559,39 @@ func WarnKeys(keys []string, otherKeys []string) []string {
 			out = append(out, fmt.Sprintf("config key %s is unknown and ignored: did you mean %s? (keys are case-sensitive)", k, cur))
 			continue
 		}
+		if cur := config.Suggest(k, allKnown); cur != "" {
+			out = append(out, fmt.Sprintf("config key %s is unknown and ignored: did you mean %s?", k, cur))
+			continue
+		}
 		out = append(out, fmt.Sprintf("config key %s is unknown and ignored", k))
 	}
 	return out
+}
+
+// LoadConfig is BrokerStartup's binding with internal/config: it renames
+// the KeyAliases spellings, decodes p into the broker Config and into each
+// of others (pointers to the other configs, e.g. the store's), finishes
+// the broker Config, and returns one warning per key that will not do what
+// it seems to (WarnKeys). A bad value is an error naming its key.
+func LoadConfig(p *config.Properties, others ...any) (*Config, []string, error) {
+	keys := p.Keys()
+	for old, cur := range KeyAliases {
+		p.Alias(old, cur)
+	}
+	if v, ok := p.Get("flushDiskType"); ok && v != "ASYNC_FLUSH" && v != "SYNC_FLUSH" {
+		return nil, nil, fmt.Errorf("broker config: flushDiskType=%q is not one of ASYNC_FLUSH, SYNC_FLUSH", v)
+	}
+	c := &Config{}
+	if err := config.Decode(p, c); err != nil {
+		return nil, nil, fmt.Errorf("broker config: %w", err)
+	}
+	for _, o := range others {
+		if err := config.Decode(p, o); err != nil {
+			return nil, nil, fmt.Errorf("broker config: %w", err)
+		}
+	}
+	if err := c.Finish(); err != nil {
+		return nil, nil, err
+	}
+	return c, WarnKeys(keys, config.KnownKeys(others...)), nil
 }

@@ -6,6 +6,9 @@ import (
 	"testing"
 
 	"github.com/magiconair/properties"
+
+	"github.com/gorocket/gorocket/internal/config"
+	"github.com/gorocket/gorocket/internal/store"
 	"github.com/stretchr/testify/require"
 )
 
@@ -229,4 +232,48 @@ func TestBrokerConfigShared(t *testing.T) {
 	require.True(t, s.BlackListed("configBlackList"))
 	require.True(t, s.BlackListed("rocketmqHome"))
 	require.False(t, s.BlackListed("brokerPermission"))
+}
+
+func TestBrokerConfigLoadWithStoreConfig(t *testing.T) {
+	t.Setenv("NAMESRV_ADDR", "10.0.0.5:9876")
+	t.Setenv("ROCKETMQ_HOME", "/opt/rocketmq")
+	p, err := config.Parse(`
+brokerName=broker-b
+brokerRole=SYNC_MASTER
+brokerId=5
+mapedFileSizeCommitLog=10485760
+fileReserveredTime=48
+deletewhen=03
+fileReservedTime=24
+storePathRootDir=/data/store
+brokerPermision=4
+`, "broker.conf")
+	require.NoError(t, err)
+	var sc store.Config
+	c, warnings, err := LoadConfig(p, &sc)
+	require.NoError(t, err)
+	require.Equal(t, "broker-b", c.BrokerName)
+	require.Equal(t, SyncMaster, c.BrokerRole)
+	require.Equal(t, int64(0), c.BrokerID, "forced to 0 on a master")
+	require.Equal(t, "10.0.0.5:9876", c.NamesrvAddr, "from $NAMESRV_ADDR")
+	require.Equal(t, "/opt/rocketmq", c.RocketmqHome)
+	require.Equal(t, min(runtime.NumCPU(), 4), c.SendMessageThreadPoolNums, "computed default")
+	require.Equal(t, 10485760, sc.MappedFileSizeCommitLog, "old spelling read as the new key")
+	require.Equal(t, 24, sc.FileReservedTime)
+	require.Equal(t, "/data/store", sc.StorePathRootDir)
+
+	joined := strings.Join(warnings, "\n")
+	require.Len(t, warnings, 4, joined)
+	require.Contains(t, joined, "config key deletewhen ignored: did you mean deleteWhen?")
+	require.Contains(t, joined, "config key fileReserveredTime ignored: did you mean fileReservedTime?")
+	require.Contains(t, joined, "config key mapedFileSizeCommitLog is the spelling before RocketMQ 4.5.2")
+	require.Contains(t, joined, "config key brokerPermision is unknown and ignored: did you mean brokerPermission?")
+
+	for _, bad := range []string{"brokerRole=slave", "flushDiskType=sync_flush", "listenPort=x", "longPollingEnable=yes"} {
+		p, err := config.Parse(bad, "broker.conf")
+		require.NoError(t, err)
+		_, _, err = LoadConfig(p, &store.Config{})
+		require.Error(t, err, bad)
+		require.Contains(t, err.Error(), strings.Split(bad, "=")[0])
+	}
 }
