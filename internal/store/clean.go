@@ -144,7 +144,7 @@ type cleaner struct {
 	full             atomic.Bool   // RunningFlags DISK_FULL
 	cleanImmediately atomic.Bool   // set by the last space check
 	physic           atomic.Uint64 // math.Float64bits of the last commit-log ratio
-	lastPhyMin       int64         // CleanConsumeQueueService.lastPhysicalMinOffset; run goroutine only
+	lastPhyMin       atomic.Int64  // CleanConsumeQueueService.lastPhysicalMinOffset
 }
 
 func newCleaner(cfg cleanConfig, commitLog expirableFiles, cqs *consumeQueueTable, idx *indexService,
@@ -349,10 +349,9 @@ func (c *cleaner) commitLogRatio() float64 {
 // when that offset moved since the last pass (CleanConsumeQueueService).
 func (c *cleaner) deleteBelowMinOffset(ctx context.Context) {
 	minPhy := c.commitLog.minOffset()
-	if minPhy <= c.lastPhyMin {
+	if last := c.lastPhyMin.Load(); minPhy <= last || !c.lastPhyMin.CompareAndSwap(last, minPhy) {
 		return
 	}
-	c.lastPhyMin = minPhy
 	if c.cqs != nil {
 		for _, cq := range c.cqs.all() {
 			if cq.deleteExpired(minPhy) > 0 && !cleanSleep(ctx, c.cfg.DeleteConsumeQueueFilesInterval) {
