@@ -2,9 +2,11 @@ package store
 
 import (
 	"encoding/binary"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -496,4 +498,60 @@ func TestConsumeQueueFileSize(t *testing.T) {
 	_, err = openConsumeQueues(root, 200, zaptest.NewLogger(t))
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "T/0")
+}
+
+// TestConsumeQueueConcurrentReaders reads while the dispatcher writes and
+// the cleaner deletes head files: every unit read is the one written at
+// its offset.
+func TestConsumeQueueConcurrentReaders(t *testing.T) {
+	tbl := openTestCQTable(t, t.TempDir())
+	cq, err := tbl.findOrCreate("T", 0)
+	require.NoError(t, err)
+	const n = 2000
+	done := make(chan struct{})
+	errs := make(chan error, 3)
+	var wg sync.WaitGroup
+	for range 2 {
+		wg.Go(func() {
+			for {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				minOff, maxOff := cq.minOffset(), cq.maxOffset()
+				for i, u := range cq.get(minOff, 64) {
+					if want := (minOff + int64(i)) * 100; u.PhyOffset != want {
+						errs <- fmt.Errorf("offset %d: phy %d, want %d", minOff+int64(i), u.PhyOffset, want)
+						return
+					}
+				}
+				if maxOff > n {
+					errs <- fmt.Errorf("max %d past %d", maxOff, n)
+					return
+				}
+			}
+		})
+	}
+	wg.Go(func() {
+		for {
+			select {
+			case <-done:
+				return
+			default:
+			}
+			cq.deleteExpired(cq.lastPhyOffset() - 5000)
+		}
+	})
+	for i := range n {
+		require.NoError(t, cq.put(int64(i), int64(i)*100, 50, 0))
+	}
+	close(done)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	assert.Equal(t, int64(n), cq.maxOffset())
+	assert.Greater(t, cq.minOffset(), int64(0), "head files went while writing")
 }

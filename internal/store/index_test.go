@@ -3,6 +3,7 @@ package store
 import (
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sync"
@@ -405,4 +406,55 @@ func TestIndexServiceClosed(t *testing.T) {
 	got, _ := s.query("T", "k", 4, 0, 1)
 	assert.Empty(t, got)
 	assert.False(t, errors.Is(err, ErrIndexCorrupt))
+}
+
+// TestIndexServiceConcurrentQueries queries while the dispatcher indexes
+// through several roll-overs and the cleaner deletes old files.
+func TestIndexServiceConcurrentQueries(t *testing.T) {
+	s := newTestIndexService(t, t.TempDir(), 16, 64)
+	const n = 1000
+	const ts = int64(1_700_000_000_000)
+	done := make(chan struct{})
+	errs := make(chan error, 4)
+	var wg sync.WaitGroup
+	for range 2 {
+		wg.Go(func() {
+			for {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				got, _ := s.query("T", "k", 64, 0, ts+n)
+				for i := 1; i < len(got); i++ {
+					if got[i] >= got[i-1] {
+						errs <- fmt.Errorf("offsets not newest first: %v", got)
+						return
+					}
+				}
+			}
+		})
+	}
+	wg.Go(func() {
+		for {
+			select {
+			case <-done:
+				return
+			default:
+			}
+			s.deleteBelow(int64(s.fileCount()) * 10)
+		}
+	})
+	for i := range n {
+		require.NoError(t, s.put("T", []string{"k"}, int64(i), ts+int64(i)))
+	}
+	close(done)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	got, _ := s.query("T", "k", 64, 0, ts+n)
+	require.Len(t, got, 64)
+	assert.Equal(t, int64(n-1), got[0])
 }
