@@ -16,8 +16,9 @@
 // InvokeAsync and server-sent requests on a client run on goroutines of
 // their own; close callbacks run off the event loop.
 //
-// Lock order (outer first): Server.mu, then Pool.mu; Client.mu, then
-// clientSlot.mu; Conn.mu is a leaf and never held while writing, calling a
-// callback or taking another lock; netTransport.mu is a leaf held only
+// Lock order (outer first): clientSlot.mu, then Client.mu (a dial checks
+// that the client is still open). Server.mu and Pool.mu are never held
+// together. Conn.mu is a leaf: it is never held while writing, running a
+// callback or taking another lock. netTransport.mu is a leaf held only
 // around one socket write.
 package remoting
