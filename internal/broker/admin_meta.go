@@ -203,7 +203,11 @@ func (p *MetaProcessor) UnregisterClient(c *remoting.Conn, req *remoting.Command
 }
 
 // CheckClientConfig accepts tag subscriptions and refuses SQL92 ones when
-// enablePropertyFilter is off.
+// enablePropertyFilter is off, as Java does. This suite has no SQL92
+// evaluator (the pull path refuses SQL92 too), so SQL92 is refused with
+// the same remark even when the switch is on, rather than accepted here
+// and refused at every pull. Unknown expression types are
+// SUBSCRIPTION_PARSE_FAILED.
 func (p *MetaProcessor) CheckClientConfig(_ *remoting.Conn, req *remoting.Command) *remoting.Command {
 	var body protocol.CheckClientRequestBody
 	if resp := decodeBody(req, "CheckClientRequestBody", &body); resp != nil {
@@ -213,16 +217,11 @@ func (p *MetaProcessor) CheckClientConfig(_ *remoting.Conn, req *remoting.Comman
 	if sd == nil || sd.IsTagType() {
 		return metaOK(req)
 	}
-	if p.d.Config == nil || !p.d.Config.Config().EnablePropertyFilter {
+	filterOn := p.d.Config != nil && p.d.Config.Config().EnablePropertyFilter
+	if !filterOn || sd.ExpressionType == protocol.ExpressionSQL92 {
 		return metaFail(req, protocol.SystemError, remarkPropertyFilterOff+sd.ExpressionType)
 	}
-	if sd.ExpressionType != protocol.ExpressionSQL92 {
-		return metaFail(req, protocol.SubscriptionParseFailed, fmt.Sprintf("unknown expression type %q", sd.ExpressionType))
-	}
-	if sd.SubString == "" {
-		return metaFail(req, protocol.SubscriptionParseFailed, "the SQL92 expression is empty")
-	}
-	return metaOK(req)
+	return metaFail(req, protocol.SubscriptionParseFailed, fmt.Sprintf("unknown expression type %q", sd.ExpressionType))
 }
 
 // GetConsumerListByGroup answers the client ids of a group's members.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest"
 
 	"github.com/gorocket/gorocket/internal/remoting"
@@ -18,7 +19,7 @@ import (
 // metaEnv is a real remoting server on loopback with the metadata
 // processors over fresh tables in a temp dir.
 type metaEnv struct {
-	t       *testing.T
+	t       testing.TB
 	srv     *remoting.Server
 	addr    string
 	d       MetaDeps
@@ -26,9 +27,12 @@ type metaEnv struct {
 	mu      sync.Mutex
 }
 
-func newMetaEnv(t *testing.T, mutate func(c *Config, d *MetaDeps)) *metaEnv {
+func newMetaEnv(t testing.TB, mutate func(c *Config, d *MetaDeps)) *metaEnv {
 	t.Helper()
-	lg := zaptest.NewLogger(t)
+	lg := zap.NewNop()
+	if tt, ok := t.(*testing.T); ok {
+		lg = zaptest.NewLogger(tt)
+	}
 	dir := t.TempDir()
 	cfg := testConfig()
 	e := &metaEnv{t: t}
@@ -77,7 +81,7 @@ type testClient struct {
 }
 
 func (e *metaEnv) client() *testClient {
-	tc := &testClient{cli: remoting.NewClient(remoting.ClientConfig{}, zaptest.NewLogger(e.t)), addr: e.addr}
+	tc := &testClient{cli: remoting.NewClient(remoting.ClientConfig{}, nil), addr: e.addr}
 	tc.cli.Register(protocol.NotifyConsumerIdsChanged, func(_ *remoting.Conn, req *remoting.Command) *remoting.Command {
 		var h protocol.NotifyConsumerIdsChangedRequestHeader
 		if err := protocol.DecodeHeader(req.ExtFields, &h); err == nil {
@@ -514,7 +518,9 @@ func TestMetaProcessorCheckClientConfigSQL92Enabled(t *testing.T) {
 	check := func(body string) *remoting.Command {
 		return a.invoke(t, remoting.NewRequest(protocol.CheckClientConfig, nil, []byte(body)))
 	}
-	requireCode(t, check(`{"clientId":"c","group":"g","subscriptionData":{"expressionType":"SQL92","subString":"a > 1","topic":"T"}}`), protocol.Success, "")
+	requireCode(t, check(`{"clientId":"c","group":"g","subscriptionData":{"expressionType":"SQL92","subString":"a > 1","topic":"T"}}`),
+		protocol.SystemError, "The broker does not support consumer to filter message by SQL92")
+	requireCode(t, check(`{"clientId":"c","group":"g","subscriptionData":{"expressionType":"TAG","subString":"*","topic":"T"}}`), protocol.Success, "")
 	requireCode(t, check(`{"clientId":"c","group":"g","subscriptionData":{"expressionType":"XPATH","subString":"/a","topic":"T"}}`), protocol.SubscriptionParseFailed, "XPATH")
 }
 

@@ -6,10 +6,10 @@ import (
 	"testing"
 
 	"github.com/magiconair/properties"
+	"github.com/stretchr/testify/require"
 
 	"github.com/gorocket/gorocket/internal/config"
 	"github.com/gorocket/gorocket/internal/store"
-	"github.com/stretchr/testify/require"
 )
 
 // loadProps parses properties text the way the Java broker reads its -c

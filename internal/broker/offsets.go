@@ -188,6 +188,8 @@ func (o *ConsumerOffsetTable) Encode(pretty bool) []byte {
 	defer o.mu.RUnlock()
 	var b bytes.Buffer
 	b.WriteString(`{"offsetTable":{`)
+	var num []byte
+	qids := make([]int32, 0, 16)
 	keys := make([]string, 0, len(o.mu.table))
 	for k := range o.mu.table {
 		keys = append(keys, k)
@@ -201,7 +203,7 @@ func (o *ConsumerOffsetTable) Encode(pretty bool) []byte {
 		b.Write(kq)
 		b.WriteString(":{")
 		m := o.mu.table[k]
-		qids := make([]int32, 0, len(m))
+		qids = qids[:0]
 		for q := range m {
 			qids = append(qids, q)
 		}
@@ -210,9 +212,10 @@ func (o *ConsumerOffsetTable) Encode(pretty bool) []byte {
 			if j > 0 {
 				b.WriteByte(',')
 			}
-			b.WriteString(strconv.FormatInt(int64(q), 10))
-			b.WriteByte(':')
-			b.WriteString(strconv.FormatInt(m[q], 10))
+			num = strconv.AppendInt(num[:0], int64(q), 10)
+			num = append(num, ':')
+			num = strconv.AppendInt(num, m[q], 10)
+			b.Write(num)
 		}
 		b.WriteByte('}')
 	}
