@@ -196,6 +196,9 @@ func (b *Broker) processAllDelayOffset(_ *remoting.Conn, req *remoting.Command) 
 // delayOffsetJSON reads <storePathRootDir>/config/delayOffset.json, or an
 // empty table when the delay service has not written one.
 func (b *Broker) delayOffsetJSON() []byte {
+	if b.delay != nil {
+		return b.delay.encode()
+	}
 	data, err := os.ReadFile(filepath.Join(b.configDir(), "delayOffset.json"))
 	if err != nil || len(bytes.TrimSpace(data)) == 0 {
 		return []byte(`{"offsetTable":{}}`)

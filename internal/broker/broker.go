@@ -43,6 +43,7 @@ type Broker struct {
 	meta    *MetaProcessor
 	live    atomic.Pointer[Config] // the config UPDATE_BROKER_CONFIG changes
 	hold    *pullHold
+	delay   *delayService // nil on a slave
 
 	main, fast *remoting.Server
 	ns         *remoting.Client
@@ -119,6 +120,17 @@ func (b *Broker) Start() error {
 		return fmt.Errorf("start broker: %w", err)
 	}
 
+	if !b.isSlave() {
+		levels, err := store.ParseDelayLevels(b.storeCfg.MessageDelayLevel)
+		if err == nil {
+			b.delay, err = newDelayService(st, levels, b.configDir(), b.lg.Named("delay"))
+		}
+		if err != nil {
+			st.Close()
+			return fmt.Errorf("start broker: %w", err)
+		}
+	}
+
 	holdEvery := 5 * time.Second
 	if !b.cfg.LongPollingEnable {
 		holdEvery = time.Duration(b.cfg.ShortPollingTimeMills) * time.Millisecond
@@ -149,6 +161,9 @@ func (b *Broker) Start() error {
 	b.goRun(func() { b.persistLoop(ctx) })
 	b.goRun(func() { b.registerLoop(ctx) })
 	b.goRun(func() { b.clients.run(ctx) })
+	if b.delay != nil {
+		b.goRun(func() { b.delay.run(ctx) })
+	}
 	b.registerAll(ctx)
 	b.lg.Info("broker started", zap.String("brokerName", b.cfg.BrokerName), zap.String("brokerAddr", b.cfg.BrokerAddr()),
 		zap.String("fastAddr", b.fast.Addr()), zap.String("namesrvAddr", b.cfg.NamesrvAddr))

@@ -232,6 +232,7 @@ func TestBrokerFastPortRefusesPull(t *testing.T) {
 	// Everything else is served there.
 	resp = e.invokeAt(e.b.FastAddr(), sendReq("FastTopic", 0, nil, []byte("via fast port")))
 	require.Equal(t, int32(protocol.Success), resp.Code, resp.Remark)
+	e.waitMaxOffset("FastTopic", 0, 1)
 	resp = e.invokeAt(e.b.FastAddr(), remoting.NewRequest(protocol.GetMaxOffset,
 		protocol.EncodeHeader(&protocol.GetMaxOffsetRequestHeader{Topic: "FastTopic"}), nil))
 	require.Equal(t, int32(protocol.Success), resp.Code)
@@ -281,4 +282,11 @@ func TestBrokerRuntimeInfo(t *testing.T) {
 	maxOff, err := strconv.ParseInt(kv.Table["commitLogMaxOffset"], 10, 64)
 	require.NoError(t, err)
 	require.Positive(t, maxOff)
+}
+
+// waitMaxOffset waits until a queue's max offset is want: the store
+// dispatches to consume queues asynchronously after a put returns.
+func (e *testEnv) waitMaxOffset(topic string, queueID int32, want int64, msgAndArgs ...any) {
+	e.t.Helper()
+	require.Eventually(e.t, func() bool { return e.b.store.MaxOffsetInQueue(topic, queueID) == want }, 10*time.Second, 5*time.Millisecond, msgAndArgs...)
 }

@@ -31,6 +31,7 @@ func TestSendPullRoundTrip(t *testing.T) {
 	require.Equal(t, int64(0), phy)
 
 	e.send("RoundTrip", 1, nil, "second")
+	e.waitMaxOffset("RoundTrip", 1, 2)
 	pr := e.invoke(pullReq("RoundTrip", 1, 0, "*", protocol.PullFlagSubscription, 0))
 	require.Equal(t, int32(protocol.Success), pr.Code, pr.Remark)
 	require.Equal(t, "FOUND", pr.Remark)
@@ -70,6 +71,7 @@ func TestSendBatch(t *testing.T) {
 	ids := strings.Split(resp.ExtFields["msgId"], ",")
 	require.Len(t, ids, 3)
 	require.Equal(t, "0", resp.ExtFields["queueOffset"])
+	e.waitMaxOffset("BatchTopic", 0, 3)
 
 	pr := e.invoke(pullReq("BatchTopic", 0, 0, "*", protocol.PullFlagSubscription, 0))
 	require.Equal(t, int32(protocol.Success), pr.Code)
@@ -194,14 +196,14 @@ func TestSendRetryTopicToDLQ(t *testing.T) {
 	require.NotNil(t, dlq, "the DLQ topic is created")
 	require.Equal(t, int32(1), dlq.WriteQueueNums)
 	require.Equal(t, int32(6), dlq.Perm)
-	require.Equal(t, int64(1), e.b.store.MaxOffsetInQueue("%DLQ%cg1", 0))
-	require.Equal(t, int64(0), e.b.store.MaxOffsetInQueue("%RETRY%cg1", 0))
+	e.waitMaxOffset("%DLQ%cg1", 0, 1)
+	e.waitMaxOffset("%RETRY%cg1", 0, 0)
 
 	req = sendReq("%RETRY%cg1", 0, nil, []byte("retry"))
 	req.ExtFields["j"] = "3"
 	resp = e.invoke(req)
 	require.Equal(t, int32(protocol.Success), resp.Code, resp.Remark)
-	require.Equal(t, int64(1), e.b.store.MaxOffsetInQueue("%RETRY%cg1", 0))
+	e.waitMaxOffset("%RETRY%cg1", 0, 1)
 }
 
 func TestSendBackToRetryAndDLQ(t *testing.T) {
@@ -219,12 +221,12 @@ func TestSendBackToRetryAndDLQ(t *testing.T) {
 	require.Equal(t, int32(protocol.Success), r.Code, r.Remark)
 	require.NotNil(t, e.b.topics.Get("%RETRY%cgback"), "the retry topic is created")
 	// Delay level 3 + reconsumeTimes(0) goes through SCHEDULE_TOPIC_XXXX queue 2.
-	require.Equal(t, int64(1), e.b.store.MaxOffsetInQueue("SCHEDULE_TOPIC_XXXX", 2))
+	e.waitMaxOffset("SCHEDULE_TOPIC_XXXX", 2, 1)
 
 	zero := int32(0)
 	r = back(0, &zero) // the client's limit 0 is reached at once: DLQ
 	require.Equal(t, int32(protocol.Success), r.Code, r.Remark)
-	require.Equal(t, int64(1), e.b.store.MaxOffsetInQueue("%DLQ%cgback", 0))
+	e.waitMaxOffset("%DLQ%cgback", 0, 1)
 	pr := e.invoke(pullReq("%DLQ%cgback", 0, 0, "*", protocol.PullFlagSubscription, 0))
 	require.Equal(t, int32(protocol.Success), pr.Code)
 	msgs, err := message.DecodeMessages(pr.Body)
@@ -237,7 +239,7 @@ func TestSendBackToRetryAndDLQ(t *testing.T) {
 
 	r = back(-1, nil) // delay level < 0: straight to the DLQ
 	require.Equal(t, int32(protocol.Success), r.Code)
-	require.Equal(t, int64(2), e.b.store.MaxOffsetInQueue("%DLQ%cgback", 0))
+	e.waitMaxOffset("%DLQ%cgback", 0, 2)
 
 	h := protocol.ConsumerSendMsgBackRequestHeader{Offset: 1 << 40, Group: "cgback"}
 	r = e.invoke(remoting.NewRequest(protocol.ConsumerSendMsgBack, protocol.EncodeHeader(&h), nil))
