@@ -6,6 +6,9 @@ import (
 	"errors"
 	"io"
 	"net"
+	"sync"
+	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -300,4 +303,48 @@ func TestServerDropsUnmatchedResponseAndFillsBareReplies(t *testing.T) {
 	assert.Equal(t, "bare", resp.Remark)
 	assert.Equal(t, LanguageJava, resp.Language)
 	assert.Equal(t, Version, resp.Version)
+}
+
+func TestClientSurvivesServerClosingConnections(t *testing.T) {
+	var n atomic.Int32
+	s := startServer(t, ServerConfig{}, func(s *Server) {
+		s.Register(protocol.HeartBeat, func(c *Conn, req *Command) *Command {
+			if n.Add(1)%10 == 0 {
+				_ = c.Close()
+				return nil
+			}
+			return echo(c, req)
+		}, nil)
+	})
+	c := newTestClient(t)
+	const callers, each = 4, 50
+	var wg sync.WaitGroup
+	var ok, closed atomic.Int32
+	for range callers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range each {
+				resp, err := c.Invoke(testCtx(t), s.Addr(), NewRequest(protocol.HeartBeat, nil, []byte("x")))
+				switch {
+				case err == nil:
+					assert.Equal(t, "x", string(resp.Body))
+					ok.Add(1)
+				case errors.Is(err, ErrConnClosed), errors.Is(err, net.ErrClosed), errors.Is(err, syscall.EPIPE), errors.Is(err, syscall.ECONNRESET):
+					closed.Add(1)
+				default:
+					t.Errorf("unexpected error: %v", err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	assert.Equal(t, int32(callers*each), ok.Load()+closed.Load())
+	assert.Positive(t, ok.Load())
+	assert.Positive(t, closed.Load())
+	_, err := c.Invoke(testCtx(t), s.Addr(), NewRequest(protocol.HeartBeat, nil, nil))
+	if err != nil { // this one may be the tenth
+		_, err = c.Invoke(testCtx(t), s.Addr(), NewRequest(protocol.HeartBeat, nil, nil))
+	}
+	require.NoError(t, err)
 }
