@@ -73,7 +73,7 @@ func TestQueryViewMessageByID(t *testing.T) {
 	require.Equal(t, "V", msgs[0].Properties["TAGS"])
 	require.Equal(t, resp.ExtFields["msgId"], msgs[0].MsgID)
 
-	r = view(phy + 1 << 30)
+	r = view(phy + 1<<30)
 	require.Equal(t, int32(protocol.SystemError), r.Code)
 	require.True(t, strings.HasPrefix(r.Remark, "can not find message by the offset, "), r.Remark)
 }
