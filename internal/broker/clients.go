@@ -97,6 +97,9 @@ func NewClientRegistry(cfg ClientRegistryConfig, lg *zap.Logger) *ClientRegistry
 
 // RegisterProducer records (or refreshes) a producer group's connection.
 func (r *ClientRegistry) RegisterProducer(group string, ch ClientChannel) {
+	if ch.Conn.Closed() {
+		return // the close hook may already have run; do not resurrect it
+	}
 	ch.LastUpdate = r.now()
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -176,9 +179,13 @@ func sortedChannels(m map[*remoting.Conn]*ClientChannel) []ClientChannel {
 // connection is new to the group or the topic set changed, and notify (the
 // group's notifyConsumerIdsChangedEnable) and the broker switch are on,
 // every member gets NOTIFY_CONSUMER_IDS_CHANGED. It reports whether the
-// membership or topic set changed.
+// membership or topic set changed. A heartbeat that arrives on a connection
+// already closed registers nothing.
 func (r *ClientRegistry) RegisterConsumer(group string, ch ClientChannel, consumeType, messageModel, consumeFromWhere string,
 	subs []protocol.SubscriptionData, notify bool) bool {
+	if ch.Conn.Closed() {
+		return false // the close hook may already have run; do not resurrect it
+	}
 	now := r.now()
 	ch.LastUpdate = now
 	r.mu.Lock()

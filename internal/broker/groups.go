@@ -140,6 +140,21 @@ func (g *SubscriptionGroupTable) Delete(group string) (bool, error) {
 	return true, g.commitLocked()
 }
 
+// DisableConsume turns consumeEnable off for a group that reads too slowly
+// (disableConsumeIfConsumerReadSlowly); it reports whether it changed.
+func (g *SubscriptionGroupTable) DisableConsume(group string) (bool, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	c, ok := g.mu.groups[group]
+	if !ok || !c.ConsumeEnable {
+		return false, nil
+	}
+	c.ConsumeEnable = false
+	g.mu.groups[group] = c
+	g.lg.Warn("subscription group consumption disabled", zap.String("group", group))
+	return true, g.commitLocked()
+}
+
 // Names returns every group name, sorted.
 func (g *SubscriptionGroupTable) Names() []string {
 	g.mu.RLock()

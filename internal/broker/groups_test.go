@@ -92,3 +92,22 @@ func TestGroupTableUpdateDeleteRestart(t *testing.T) {
 	require.Equal(t, g.Snapshot().DataVersion, re.Snapshot().DataVersion)
 	require.Contains(t, re.Names(), "orders")
 }
+
+func TestGroupTableDisableConsume(t *testing.T) {
+	dir := t.TempDir()
+	g, err := NewSubscriptionGroupTable(dir, true, zaptest.NewLogger(t))
+	require.NoError(t, err)
+	require.NotNil(t, g.FindOrCreate("slow"))
+	changed, err := g.DisableConsume("slow")
+	require.NoError(t, err)
+	require.True(t, changed)
+	changed, err = g.DisableConsume("slow")
+	require.NoError(t, err)
+	require.False(t, changed)
+	changed, err = g.DisableConsume("missing")
+	require.NoError(t, err)
+	require.False(t, changed)
+	re, err := NewSubscriptionGroupTable(dir, true, zaptest.NewLogger(t))
+	require.NoError(t, err)
+	require.False(t, re.Get("slow").ConsumeEnable)
+}

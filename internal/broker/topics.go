@@ -184,6 +184,36 @@ func (t *TopicTable) encodeLocked(pretty bool) []byte {
 	return b
 }
 
+// IsOrderTopic reports whether topic is marked ordered.
+func (t *TopicTable) IsOrderTopic(topic string) bool {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	tc, ok := t.mu.topics[topic]
+	return ok && tc.Order
+}
+
+// UpdateOrderTopics applies the name server's ORDER_TOPIC_CONFIG table from
+// a registration result (updateOrderTopicConfig): topics named in
+// orderTopics become ordered, other ordered topics stop being so. A change
+// bumps the version and persists; it reports whether anything changed.
+func (t *TopicTable) UpdateOrderTopics(orderTopics map[string]string) (bool, error) {
+	t.mu.Lock()
+	changed := false
+	for name, tc := range t.mu.topics {
+		_, want := orderTopics[name]
+		if tc.Order != want {
+			tc.Order = want
+			t.mu.topics[name] = tc
+			changed = true
+		}
+	}
+	if !changed {
+		t.mu.Unlock()
+		return false, nil
+	}
+	return true, t.commitAndUnlock(nil)
+}
+
 // IsSystemTopic reports whether admin commands must leave topic alone:
 // the built-in set, names starting rmq_sys_, the cluster name, the broker
 // name and <cluster>_REPLY_TOPIC (TopicValidator.isSystemTopic).

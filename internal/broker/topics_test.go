@@ -323,3 +323,25 @@ func FuzzTopicTableFile(f *testing.F) {
 		}
 	})
 }
+
+func TestTopicTableOrderTopics(t *testing.T) {
+	tt, err := NewTopicTable(t.TempDir(), testConfig(), zaptest.NewLogger(t))
+	require.NoError(t, err)
+	require.NoError(t, tt.Update(protocol.NewTopicConfig("A", 4, 4, 6)))
+	require.NoError(t, tt.Update(protocol.NewTopicConfig("B", 4, 4, 6)))
+	v := tt.DataVersion()
+	changed, err := tt.UpdateOrderTopics(map[string]string{"A": "broker-a:4", "Unknown": "broker-a:1"})
+	require.NoError(t, err)
+	require.True(t, changed)
+	require.True(t, tt.IsOrderTopic("A"))
+	require.False(t, tt.IsOrderTopic("B"))
+	require.False(t, tt.IsOrderTopic("Unknown"))
+	require.Equal(t, v.Counter+1, tt.DataVersion().Counter)
+	changed, err = tt.UpdateOrderTopics(map[string]string{"A": "broker-a:4"})
+	require.NoError(t, err)
+	require.False(t, changed)
+	changed, err = tt.UpdateOrderTopics(nil)
+	require.NoError(t, err)
+	require.True(t, changed)
+	require.False(t, tt.IsOrderTopic("A"))
+}
