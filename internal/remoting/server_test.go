@@ -476,3 +476,38 @@ func TestServerListenFailure(t *testing.T) {
 	// SO_REUSEADDR does not allow two listeners on one port.
 	assert.Error(t, other.Start())
 }
+
+func TestServerShutdownDrainsQueuedRequests(t *testing.T) {
+	release := make(chan struct{})
+	var pool *Pool
+	s := NewServer(ServerConfig{ListenAddr: "127.0.0.1:0"}, zaptest.NewLogger(t))
+	pool = s.NewPool("send", 1, 8)
+	started := make(chan struct{}, 8)
+	s.Register(protocol.SendMessageV2, func(_ *Conn, req *Command) *Command {
+		started <- struct{}{}
+		<-release
+		return NewResponse(req, protocol.Success, "stored")
+	}, pool)
+	require.NoError(t, s.Start())
+	c := newTestClient(t)
+	const n = 3
+	results := make(chan error, n)
+	for range n {
+		go func() {
+			resp, err := c.Invoke(testCtx(t), s.Addr(), NewRequest(protocol.SendMessageV2, nil, nil))
+			if err == nil && resp.Remark != "stored" {
+				err = errors.New("unexpected response " + resp.Remark)
+			}
+			results <- err
+		}()
+	}
+	<-started
+	require.Eventually(t, func() bool { return pool.Queued() == n-1 }, testTimeout, time.Millisecond)
+	shut := make(chan error, 1)
+	go func() { shut <- s.Shutdown(testCtx(t)) }()
+	close(release)
+	for range n {
+		require.NoError(t, <-results, "a request queued before Shutdown is answered")
+	}
+	require.NoError(t, <-shut)
+}
