@@ -5,7 +5,9 @@
 // This part owns:
 //   - Config: every BrokerConfig, NettyServerConfig and NettyClientConfig key
 //     with Java's defaults (the store's keys are store.Config's), strict
-//     value parsing and WarnKeys for misspelled or ignored keys;
+//     value parsing, LoadConfig (internal/config binding with KeyAliases)
+//     and WarnKeys for misspelled or ignored keys; SharedConfig, the live
+//     configuration GET_BROKER_CONFIG shows and UPDATE_BROKER_CONFIG changes;
 //   - TopicTable (topics.json), GroupTable (subscriptionGroup.json) and
 //     OffsetTable (consumerOffset.json) under <storePathRootDir>/config/,
 //     written with RocketMQ's .tmp/.bak protocol in fastjson's format;
