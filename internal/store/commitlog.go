@@ -109,6 +109,7 @@ func openCommitLog(cfg *Config, lg *zap.Logger) (*CommitLog, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open commit log: %w", err)
 	}
+	q.usePwrite()
 	return &CommitLog{cfg: cfg, q: q, lg: lg, queueTable: make(map[topicQueueKey]int64),
 		delayLevels: levels, onAppend: func() {},
 		flush: func(context.Context, int64, bool) PutStatus { return PutOK }}, nil

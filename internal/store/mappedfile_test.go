@@ -117,7 +117,7 @@ func TestMappedFileQueuePreallocates(t *testing.T) {
 	q, err := openMappedFileQueue(dir, 8*osPageSize, nil)
 	require.NoError(t, err)
 	defer q.close()
-	p := q.startPreallocation()
+	p := q.startPreallocation(true)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { p.run(ctx); close(done) }()

@@ -159,7 +159,7 @@ func (s *Store) Start() error {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
-	s.prealloc = s.commitLog.q.startPreallocation()
+	s.prealloc = s.commitLog.q.startPreallocation(s.cfg.WarmMapedFileEnable)
 	s.goRun(ctx, s.dispatcher.run)
 	s.goRun(ctx, s.prealloc.run)
 	s.goRun(ctx, s.runFlushConsumeQueue)
