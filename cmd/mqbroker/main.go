@@ -150,6 +150,9 @@ func start(opts options, kv []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, err)
 		return 1
 	}
+	for _, w := range warnings {
+		fmt.Fprintln(stderr, "WARNING: "+w)
+	}
 	if opts.printAll || opts.printImp {
 		if err := printConfig(stdout, bcfg, scfg, opts.printImp); err != nil {
 			fmt.Fprintln(stderr, err)
@@ -165,7 +168,6 @@ func start(opts options, kv []string, stdout, stderr io.Writer) int {
 	defer lg.Sync()
 	for _, w := range warnings {
 		lg.Warn(w)
-		fmt.Fprintln(stderr, "WARNING: "+w)
 	}
 	keys, values := config.Values(bcfg, scfg)
 	for _, k := range keys {
