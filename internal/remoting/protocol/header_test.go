@@ -232,3 +232,37 @@ func TestHeaderJavaDouble(t *testing.T) {
 		}
 	}
 }
+
+// FuzzDecodeHeaderFields decodes arbitrary extFields values into a typed
+// header: never a panic, only *HeaderError, and whatever decodes encodes
+// back to values that decode to the same header.
+func FuzzDecodeHeaderFields(f *testing.F) {
+	f.Add("3", "-128", "0.25", "true", "+9")
+	f.Add("abc", "128", "1.0E10", "TRUE", "")
+	f.Add("2147483647", "0", "NaN", "no", "-9223372036854775808")
+	f.Fuzz(func(t *testing.T, queueID, flag8, ratio, batch, offset string) {
+		ext := map[string]string{
+			"consumerGroup": "g", "topic": "t", "queueId": queueID, "queueOffset": offset,
+			"flag8": flag8, "ratio": ratio, "batch": batch, "weight": ratio,
+		}
+		var h testPullHeader
+		if err := DecodeHeader(ext, &h); err != nil {
+			var he *HeaderError
+			if !errors.As(err, &he) {
+				t.Fatalf("error is not a *HeaderError: %v", err)
+			}
+			return
+		}
+		var back testPullHeader
+		if err := DecodeHeader(EncodeHeader(&h), &back); err != nil {
+			t.Fatalf("decode of our own encoding: %v", err)
+		}
+		if math.IsNaN(h.Ratio) {
+			if !math.IsNaN(back.Ratio) || !math.IsNaN(*back.Weight) {
+				t.Fatalf("NaN did not survive: %v %v", back.Ratio, *back.Weight)
+			}
+			h.Ratio, back.Ratio, h.Weight, back.Weight = 0, 0, nil, nil
+		}
+		assert.Equal(t, h, back)
+	})
+}
