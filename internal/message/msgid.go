@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/netip"
-	"strings"
 )
 
 // Offset message id (MessageDecoder.createMessageId), upper-case hex of:
@@ -16,10 +15,16 @@ import (
 
 // CreateOffsetMsgID builds the offset message id of a record.
 func CreateOffsetMsgID(storeHost netip.AddrPort, phyOffset int64) string {
-	b := make([]byte, 0, 28)
-	b = appendHost(b, storeHost, !is4(storeHost.Addr()))
+	var raw [28]byte
+	b := appendHost(raw[:0], storeHost, !is4(storeHost.Addr()))
 	b = binary.BigEndian.AppendUint64(b, uint64(phyOffset))
-	return strings.ToUpper(hex.EncodeToString(b))
+	const digits = "0123456789ABCDEF"
+	var out [56]byte
+	for i, c := range b {
+		out[2*i] = digits[c>>4]
+		out[2*i+1] = digits[c&0xF]
+	}
+	return string(out[:2*len(b)])
 }
 
 // ParseOffsetMsgID splits an offset message id into store host and commit
