@@ -534,3 +534,40 @@ func TestMetaProcessorAutoCreateGroupOff(t *testing.T) {
 	require.Nil(t, e.d.Groups.Get("cg"))
 	require.Nil(t, e.d.Topics.Get("%RETRY%cg"))
 }
+
+// FuzzMetaProcessorBodies feeds arbitrary bodies to every processor that
+// decodes one without a connection: each must answer, never panic.
+func FuzzMetaProcessorBodies(f *testing.F) {
+	f.Add([]byte(`{"clientId":"c","consumerGroup":"cg","mqSet":[{"brokerName":"b","queueId":0,"topic":"T"}]}`))
+	f.Add([]byte(`{"clientId":"c","group":"g","subscriptionData":{"expressionType":"SQL92","subString":"a>1","topic":"T"}}`))
+	f.Add([]byte(`{"groupName":"g","retryMaxTimes":3}`))
+	f.Add([]byte("brokerPermission=4\n"))
+	dir := f.TempDir()
+	lg := zap.NewNop()
+	cfg := testConfig()
+	d := MetaDeps{Config: NewSharedConfig(*cfg, nil), Locks: NewQueueLocks(0, lg)}
+	var err error
+	d.Topics, err = NewTopicTable(dir, cfg, lg)
+	require.NoError(f, err)
+	d.Groups, err = NewSubscriptionGroupTable(dir, true, lg)
+	require.NoError(f, err)
+	d.Offsets, err = NewConsumerOffsetTable(dir, lg)
+	require.NoError(f, err)
+	d.Clients = NewClientRegistry(ClientRegistryConfig{}, lg)
+	p := NewMetaProcessor(d, lg)
+	handlers := map[protocol.RequestCode]func(*remoting.Conn, *remoting.Command) *remoting.Command{
+		protocol.LockBatchMq:                      p.LockBatchMQ,
+		protocol.UnlockBatchMq:                    p.UnlockBatchMQ,
+		protocol.CheckClientConfig:                p.CheckClientConfig,
+		protocol.UpdateAndCreateSubscriptiongroup: p.UpdateAndCreateSubscriptionGroup,
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		for code, h := range handlers {
+			resp := h(nil, remoting.NewRequest(code, nil, body))
+			require.NotNil(t, resp)
+			if resp.ResponseCode() != protocol.Success {
+				require.NotEmpty(t, resp.Remark)
+			}
+		}
+	})
+}
