@@ -1,0 +1,205 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/gorocket/gorocket/internal/message"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/zap/zaptest"
+)
+
+func TestStoreDependsOnlyOnMessage(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs go list")
+	}
+	out, err := exec.Command("go", "list", "-deps", "-json=ImportPath", ".").Output()
+	require.NoError(t, err)
+	dec := json.NewDecoder(strings.NewReader(string(out)))
+	for dec.More() {
+		var p struct{ ImportPath string }
+		require.NoError(t, dec.Decode(&p))
+		if strings.HasPrefix(p.ImportPath, "github.com/gorocket/gorocket/") {
+			require.Contains(t, []string{"github.com/gorocket/gorocket/internal/store",
+				"github.com/gorocket/gorocket/internal/message"}, p.ImportPath, "store must not import it")
+		}
+	}
+}
+
+func TestFlushAsyncPagesAndThoroughInterval(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		q, err := openMappedFileQueue(t.TempDir(), 64*osPageSize, nil)
+		require.NoError(t, err)
+		defer q.close()
+		cp, err := openCheckpoint(filepath.Join(t.TempDir(), "checkpoint"))
+		require.NoError(t, err)
+		defer cp.close()
+		cfg := DefaultConfig("/unused")
+		f := newFlusher(q, &cfg, cp, func() int64 { return 1234 }, zaptest.NewLogger(t))
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { f.run(ctx); close(done) }()
+
+		_, err = q.appendBytes(make([]byte, 3*osPageSize))
+		require.NoError(t, err)
+		time.Sleep(600 * time.Millisecond)
+		synctest.Wait()
+		require.Equal(t, int64(0), q.flushedWhere.Load(), "3 pages are below flushCommitLogLeastPages=4")
+
+		_, err = q.appendBytes(make([]byte, osPageSize))
+		require.NoError(t, err)
+		time.Sleep(500 * time.Millisecond)
+		synctest.Wait()
+		require.Equal(t, int64(4*osPageSize), q.flushedWhere.Load())
+		require.Equal(t, int64(0), cp.physic.Load(), "a threshold flush leaves the checkpoint")
+
+		_, err = q.appendBytes(make([]byte, 10))
+		require.NoError(t, err)
+		time.Sleep(10 * time.Second) // flushCommitLogThoroughInterval
+		synctest.Wait()
+		require.Equal(t, int64(4*osPageSize+10), q.flushedWhere.Load(), "the thorough flush takes everything")
+		require.Equal(t, int64(1234), cp.physic.Load())
+		cancel()
+		<-done
+	})
+}
+
+func TestFlushSyncTimeoutWhenDiskStalls(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		q, err := openMappedFileQueue(t.TempDir(), 64*osPageSize, nil)
+		require.NoError(t, err)
+		defer q.close()
+		cp, err := openCheckpoint(filepath.Join(t.TempDir(), "checkpoint"))
+		require.NoError(t, err)
+		defer cp.close()
+		g := newGroupCommit(q, cp, func() int64 { return 0 }, zaptest.NewLogger(t))
+		_, err = q.appendBytes(make([]byte, 100))
+		require.NoError(t, err)
+		// No run loop: nobody flushes, so the writer times out.
+		require.Equal(t, FlushDiskTimeout, g.wait(context.Background(), 100, 5*time.Second))
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { g.run(ctx); close(done) }()
+		require.Equal(t, PutOK, g.wait(context.Background(), 100, 5*time.Second))
+		cancel()
+		<-done
+	})
+}
+
+func TestStoreOffsetByTimeAndDeleteTopics(t *testing.T) {
+	s := openTestStore(t, testConfig(t.TempDir()))
+	ctx := context.Background()
+	var stamps []int64
+	for i := range 3 {
+		start := time.Now().UnixMilli()
+		require.Eventually(t, func() bool { return time.Now().UnixMilli() > start }, time.Second, 100*time.Microsecond)
+		m := newMsg("TT", 0, "m"+strconv.Itoa(i), nil)
+		require.Equal(t, PutOK, s.PutMessage(ctx, m).Status)
+		stamps = append(stamps, m.StoreTimestamp)
+	}
+	waitDispatched(t, s)
+	require.Equal(t, int64(1), s.OffsetInQueueByTime("TT", 0, stamps[1]))
+	require.Equal(t, int64(2), s.OffsetInQueueByTime("TT", 0, stamps[2]))
+	require.Equal(t, stamps[0], s.EarliestMessageTime("TT", 0))
+	require.Equal(t, stamps[2], s.MessageStoreTimeStamp("TT", 0, 2))
+	require.Equal(t, int64(-1), s.MessageStoreTimeStamp("TT", 0, 3))
+
+	require.NoError(t, s.DeleteTopics([]string{"TT"}))
+	require.Equal(t, int64(0), s.MaxOffsetInQueue("TT", 0))
+	require.Equal(t, NoMatchedLogicQueue, s.GetMessage("g", "TT", 0, 0, 32, nil).Status)
+	res := s.PutMessage(ctx, newMsg("TT", 0, "again", nil))
+	require.Equal(t, int64(0), res.QueueOffset, "a deleted topic starts over")
+}
+
+func TestStoreGetSkipsRemovedCommitLog(t *testing.T) {
+	s := openTestStore(t, testConfig(t.TempDir()))
+	var results []PutResult
+	for i := range 300 {
+		res := s.PutMessage(context.Background(), newMsg("G", 0, strconv.Itoa(i)+string(make([]byte, 600)), nil))
+		require.Equal(t, PutOK, res.Status)
+		results = append(results, res)
+	}
+	waitDispatched(t, s)
+	require.Equal(t, 2, s.commitLog.q.deleteExpiredByTime(0, time.Now(), true, 2))
+	minPhy := s.MinPhyOffset()
+	firstKept := 0
+	for results[firstKept].WroteOffset < minPhy {
+		firstKept++
+	}
+	got := s.GetMessage("g", "G", 0, 0, 4, nil)
+	require.Equal(t, Found, got.Status)
+	m, _, err := message.DecodeRecord(got.Messages[0])
+	require.NoError(t, err)
+	require.Equal(t, int64(firstKept), m.QueueOffset, "units of removed files are skipped")
+	require.Equal(t, int64(firstKept+4), got.NextBeginOffset)
+
+	s.cqs.each(func(cq *consumeQueue) { cq.correctMinOffset(minPhy) })
+	got = s.GetMessage("g", "G", 0, 0, 4, nil)
+	require.Equal(t, OffsetTooSmall, got.Status)
+	require.Equal(t, int64(firstKept), got.NextBeginOffset)
+	_, err = s.LookMessageByOffset(0)
+	require.Error(t, err)
+}
+
+// TestCrashPowerLossCutAtFlushed copies a running SYNC_FLUSH store and cuts
+// the copy's commit log at the flushed offset, as a power failure would
+// leave it; every acknowledged message must be in the copy.
+func TestCrashPowerLossCutAtFlushed(t *testing.T) {
+	cfg := testConfig(t.TempDir())
+	cfg.FlushDiskType = SyncFlush
+	s := openTestStore(t, cfg)
+	var acked []PutResult
+	for i := range 200 {
+		res := s.PutMessage(context.Background(), newMsg("P", int32(i%2), "p"+strconv.Itoa(i)+string(make([]byte, 400)), nil))
+		require.Equal(t, PutOK, res.Status)
+		acked = append(acked, res)
+	}
+	// Unacknowledged tail: written, maybe not flushed.
+	for i := range 5 {
+		s.PutMessage(context.Background(), newMsg("P", 0, "nowait"+strconv.Itoa(i), map[string]string{message.PropertyWaitStoreMsgOK: "false"}))
+	}
+	flushed := s.FlushedPhyOffset()
+	copyDir := t.TempDir()
+	require.NoError(t, os.CopyFS(copyDir, os.DirFS(cfg.StorePathRootDir)))
+	require.NoError(t, os.Remove(filepath.Join(copyDir, "lock")))
+	// Zero everything past the flushed offset in the copy.
+	require.NoError(t, filepath.WalkDir(filepath.Join(copyDir, "commitlog"), func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		start, err := strconv.ParseInt(d.Name(), 10, 64)
+		require.NoError(t, err)
+		if start >= flushed {
+			return os.WriteFile(p, make([]byte, cfg.MappedFileSizeCommitLog), 0o644)
+		}
+		if end := start + int64(cfg.MappedFileSizeCommitLog); end > flushed {
+			b, err := os.ReadFile(p)
+			require.NoError(t, err)
+			clear(b[flushed-start:])
+			return os.WriteFile(p, b, 0o644)
+		}
+		return nil
+	}))
+	ccfg := cfg
+	ccfg.StorePathRootDir = copyDir
+	c := openTestStore(t, ccfg)
+	require.False(t, c.LastExitOK())
+	require.GreaterOrEqual(t, c.MaxPhyOffset(), acked[len(acked)-1].WroteOffset+int64(acked[len(acked)-1].WroteBytes))
+	require.LessOrEqual(t, c.MaxPhyOffset(), s.MaxPhyOffset())
+	for _, r := range acked {
+		m, err := c.LookMessageByOffset(r.WroteOffset)
+		require.NoError(t, err)
+		require.Equal(t, r.MsgID, m.MsgID)
+	}
+	waitDispatched(t, c)
+	require.Equal(t, int64(100), c.MaxOffsetInQueue("P", 1))
+}
