@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"go.uber.org/zap"
 )
@@ -53,6 +54,10 @@ type Conn struct {
 
 	closed atomic.Bool
 	done   chan struct{}
+
+	// lastActive is the UnixNano time of the last frame read or written,
+	// for the server's idle scan.
+	lastActive atomic.Int64
 
 	mu struct {
 		sync.Mutex
@@ -122,8 +127,11 @@ func (c *Conn) send(cmd *Command) error {
 	if err := c.tr.write(frame); err != nil {
 		return fmt.Errorf("send to %s: %w", c.remote, err)
 	}
+	c.touch()
 	return nil
 }
+
+func (c *Conn) touch() { c.lastActive.Store(time.Now().UnixNano()) }
 
 // Invoke sends req over this connection and waits for its response. The
 // deadline of ctx is the timeout; a timed-out error wraps ErrTimeout and

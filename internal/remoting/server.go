@@ -11,6 +11,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"syscall"
+	"time"
 
 	"github.com/panjf2000/gnet/v2"
 	"go.uber.org/zap"
@@ -33,6 +34,11 @@ type ServerConfig struct {
 	// registered without one; 0 means 16 workers and 10000 queued.
 	DefaultPoolWorkers int
 	DefaultPoolQueue   int
+
+	// IdleTimeout closes a connection that has neither read nor written a
+	// frame for this long, as Java's serverChannelMaxIdleTimeSeconds (120 s
+	// in RocketMQ) does; 0 keeps idle connections open.
+	IdleTimeout time.Duration
 }
 
 type route struct {
@@ -61,6 +67,12 @@ type Server struct {
 		stopped    bool
 	}
 	hooks   atomic.Pointer[[]func(*Conn)]
+
+	// live holds the open connections for the idle scan.
+	live struct {
+		sync.Mutex
+		conns map[*Conn]struct{}
+	}
 	hookWG  sync.WaitGroup
 	runDone chan error
 	conns   atomic.Int64
@@ -84,6 +96,7 @@ func NewServer(cfg ServerConfig, lg *zap.Logger) *Server {
 	empty := map[protocol.RequestCode]route{}
 	s.routes.Store(&empty)
 	s.hooks.Store(&[]func(*Conn){})
+	s.live.conns = make(map[*Conn]struct{})
 	s.defPool = s.NewPool("default", cfg.DefaultPoolWorkers, cfg.DefaultPoolQueue)
 	return s
 }
@@ -144,6 +157,7 @@ func (s *Server) Start() error {
 			gnet.WithReuseAddr(true),
 			gnet.WithTCPNoDelay(gnet.TCPNoDelay),
 			gnet.WithLogger(s.gl),
+			gnet.WithTicker(s.cfg.IdleTimeout > 0),
 		)
 		s.runDone <- err
 	}()
@@ -359,8 +373,12 @@ func listenerAddr(eng gnet.Engine) (string, error) {
 func (h *eventHandler) OnOpen(gc gnet.Conn) ([]byte, gnet.Action) {
 	c := newConn(addrString(gc.RemoteAddr()), addrString(gc.LocalAddr()), gnetTransport{gc}, h.s.lg)
 	c.onRequest = h.s.dispatchRequest
+	c.touch()
 	gc.SetContext(c)
 	h.s.conns.Add(1)
+	h.s.live.Lock()
+	h.s.live.conns[c] = struct{}{}
+	h.s.live.Unlock()
 	return nil, gnet.None
 }
 
@@ -377,6 +395,9 @@ func (h *eventHandler) OnClose(gc gnet.Conn, _ error) gnet.Action {
 		return gnet.None
 	}
 	h.s.conns.Add(-1)
+	h.s.live.Lock()
+	delete(h.s.live.conns, c)
+	h.s.live.Unlock()
 	h.s.hookWG.Add(1)
 	go h.s.runCloseHooks(c)
 	return gnet.None
@@ -387,6 +408,7 @@ func (h *eventHandler) OnTraffic(gc gnet.Conn) gnet.Action {
 	if !ok {
 		return gnet.Close
 	}
+	c.touch()
 	for gc.InboundBuffered() >= lengthPrefixSize {
 		prefix, err := gc.Peek(lengthPrefixSize)
 		if err != nil {
@@ -413,6 +435,26 @@ func (h *eventHandler) OnTraffic(gc gnet.Conn) gnet.Action {
 		c.dispatch(cmd)
 	}
 	return gnet.None
+}
+
+// OnTick runs on gnet's ticker goroutine when IdleTimeout is set: it closes
+// connections idle for longer than that.
+func (h *eventHandler) OnTick() (time.Duration, gnet.Action) {
+	idle := h.s.cfg.IdleTimeout
+	now := time.Now().UnixNano()
+	var stale []*Conn
+	h.s.live.Lock()
+	for c := range h.s.live.conns {
+		if now-c.lastActive.Load() > int64(idle) {
+			stale = append(stale, c)
+		}
+	}
+	h.s.live.Unlock()
+	for _, c := range stale {
+		h.s.lg.Info("closing idle connection", zap.String("remote", c.RemoteAddr()), zap.Duration("idle", idle))
+		_ = c.Close()
+	}
+	return max(idle/4, 10*time.Millisecond), gnet.None
 }
 
 // gnetTransport writes through the event loop.

@@ -511,3 +511,21 @@ func TestServerShutdownDrainsQueuedRequests(t *testing.T) {
 	}
 	require.NoError(t, <-shut)
 }
+
+func TestServerIdleTimeoutClosesIdleConnections(t *testing.T) {
+	closed := make(chan *Conn, 1)
+	s := startServer(t, ServerConfig{IdleTimeout: 100 * time.Millisecond}, func(s *Server) {
+		s.OnClose(func(c *Conn) { closed <- c })
+	})
+	// A connection that never sends anything is closed by the server.
+	nc, err := net.Dial("tcp", s.Addr())
+	require.NoError(t, err)
+	defer nc.Close()
+	waitClosed(t, nc)
+	select {
+	case sc := <-closed:
+		assert.Equal(t, nc.LocalAddr().String(), sc.RemoteAddr())
+	case <-time.After(testTimeout):
+		t.Fatal("OnClose did not fire for the idle connection")
+	}
+}
