@@ -66,7 +66,7 @@ type Server struct {
 		started    bool
 		stopped    bool
 	}
-	hooks   atomic.Pointer[[]func(*Conn)]
+	hooks atomic.Pointer[[]func(*Conn)]
 
 	// live holds the open connections for the idle scan.
 	live struct {
