@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -261,11 +262,11 @@ func TestMetaProcessorConnectionLists(t *testing.T) {
 }
 
 func TestMetaProcessorConsumerOffsets(t *testing.T) {
-	var minOffset int64
-	inDisk := false
+	var minOffset atomic.Int64
+	var inDisk atomic.Bool
 	e := newMetaEnv(t, func(_ *Config, d *MetaDeps) {
-		d.MinOffset = func(topic string, qid int32) int64 { return minOffset }
-		d.OffsetInDisk = func(topic string, qid int32, off int64) bool { return inDisk }
+		d.MinOffset = func(topic string, qid int32) int64 { return minOffset.Load() }
+		d.OffsetInDisk = func(topic string, qid int32, off int64) bool { return inDisk.Load() }
 	})
 	a := e.client()
 	query := func(qid string) *remoting.Command {
@@ -278,9 +279,10 @@ func TestMetaProcessorConsumerOffsets(t *testing.T) {
 	requireCode(t, resp, protocol.Success, "")
 	require.Equal(t, "0", resp.ExtFields["offset"])
 	// Queue no longer starts at 0, or offset 0 is on disk: not found.
-	minOffset = 5
+	minOffset.Store(5)
 	requireCode(t, query("0"), protocol.QueryNotFound, "Not found, V3_0_6_SNAPSHOT maybe this group consumer boot first")
-	minOffset, inDisk = 0, true
+	minOffset.Store(0)
+	inDisk.Store(true)
 	requireCode(t, query("0"), protocol.QueryNotFound, "Not found, V3_0_6_SNAPSHOT")
 
 	update := remoting.NewRequest(protocol.UpdateConsumerOffset, protocol.EncodeHeader(&protocol.UpdateConsumerOffsetRequestHeader{
