@@ -58,7 +58,11 @@ func (l *QueueLocks) TryLockBatch(group string, mqs []protocol.MessageQueue, cli
 		l.mu.groups[group] = m
 	}
 	out := make([]protocol.MessageQueue, 0, len(mqs))
+	granted := make(map[protocol.MessageQueue]bool, len(mqs))
 	for _, mq := range mqs {
+		if granted[mq] {
+			continue // the request is a set; a repeated queue is answered once
+		}
 		lk, ok := m[mq]
 		switch {
 		case !ok:
@@ -73,6 +77,7 @@ func (l *QueueLocks) TryLockBatch(group string, mqs []protocol.MessageQueue, cli
 		default:
 			continue
 		}
+		granted[mq] = true
 		out = append(out, mq)
 	}
 	return out

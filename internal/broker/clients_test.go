@@ -106,6 +106,7 @@ func TestClientsQueueLockExpiry(t *testing.T) {
 	require.True(t, l.IsLocked("g", mq, "c2"))
 	// Another group is independent.
 	require.Equal(t, []protocol.MessageQueue{mq}, l.TryLockBatch("g2", []protocol.MessageQueue{mq}, "c1"))
+	require.Equal(t, []protocol.MessageQueue{mq}, l.TryLockBatch("g", []protocol.MessageQueue{mq, mq}, "c2"), "a set")
 	l.UnlockBatch("g", []protocol.MessageQueue{mq}, "c2")
 	require.False(t, l.IsLocked("g", mq, "c2"))
 }

@@ -8,6 +8,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"go.uber.org/zap"
 )
 
 // The broker's JSON tables live in <storePathRootDir>/config/ (storage-ha-config.md
@@ -66,16 +68,19 @@ func writeConfigFile(path string, data []byte) error {
 }
 
 // loadConfigFile reads path (or its .bak) and hands the text to decode.
-// It reports whether anything was loaded.
-func loadConfigFile(path string, decode func([]byte) error) (bool, error) {
+// It reports whether anything was loaded. An unparsable main file is
+// logged before the .bak is tried.
+func loadConfigFile(path string, decode func([]byte) error, lg *zap.Logger) (bool, error) {
 	data, err := os.ReadFile(path)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return false, fmt.Errorf("load %s: %w", path, err)
 	}
 	if len(bytes.TrimSpace(data)) > 0 {
-		if err := decode(data); err == nil {
+		err := decode(data)
+		if err == nil {
 			return true, nil
 		}
+		lg.Warn("config file unreadable, loading its .bak", zap.String("file", path), zap.Error(err))
 	}
 	bak := path + ".bak"
 	data, err = os.ReadFile(bak)

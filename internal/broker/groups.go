@@ -74,7 +74,7 @@ func NewSubscriptionGroupTable(configDir string, autoCreate bool, lg *zap.Logger
 		}
 		g.mu.version = w.DataVersion
 		return nil
-	})
+	}, lg)
 	if err != nil {
 		return nil, fmt.Errorf("subscription group table: %w", err)
 	}

@@ -52,7 +52,7 @@ func NewConsumerOffsetTable(configDir string, lg *zap.Logger) (*ConsumerOffsetTa
 		}
 		o.mu.table = t
 		return nil
-	})
+	}, lg)
 	if err != nil {
 		return nil, fmt.Errorf("consumer offset table: %w", err)
 	}

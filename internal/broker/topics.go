@@ -101,7 +101,7 @@ func NewTopicTable(configDir string, cfg *Config, lg *zap.Logger) (*TopicTable, 
 		}
 		t.mu.version = f.DataVersion
 		return nil
-	})
+	}, lg)
 	if err != nil {
 		return nil, fmt.Errorf("topic table: %w", err)
 	}
