@@ -103,11 +103,12 @@ type core struct {
 
 	mu struct {
 		sync.Mutex
-		nsIndex int                             // name server tried first
-		routes  map[string]*TopicRouteData      // topic -> route
-		brokers map[string]*protocol.BrokerData // broker name -> addresses
-		publish map[string][]MessageQueue       // topic -> writable queues
-		version map[string]int32                // broker addr -> version seen on heartbeat
+		nsIndex     int                             // name server tried first
+		routes      map[string]*TopicRouteData      // topic -> route
+		brokers     map[string]*protocol.BrokerData // broker name -> addresses
+		publish     map[string][]MessageQueue       // topic -> writable queues
+		version     map[string]int32                // broker addr -> version seen on heartbeat
+		onNewBroker func()
 	}
 }
 
@@ -230,15 +231,35 @@ func (c *core) updateRoute(ctx context.Context, topic string) (*TopicRouteData, 
 	return cloneRoute(r), changed, nil
 }
 
-// storeRoute records the broker addresses and the publish queues of a route.
+// storeRoute records the broker addresses and the publish queues of a
+// route; a broker address seen for the first time fires onNewBroker.
 func (c *core) storeRoute(topic string, r *TopicRouteData) {
 	pub := publishQueues(topic, r)
 	c.mu.Lock()
-	defer c.mu.Unlock()
+	fresh := false
 	for _, b := range r.BrokerDatas {
+		old := c.mu.brokers[b.BrokerName]
+		for id, a := range b.BrokerAddrs {
+			if old == nil || old.BrokerAddrs[id] != a {
+				fresh = true
+			}
+		}
 		c.mu.brokers[b.BrokerName] = b.Clone()
 	}
 	c.mu.publish[topic] = pub
+	hook := c.mu.onNewBroker
+	c.mu.Unlock()
+	if fresh && hook != nil {
+		hook()
+	}
+}
+
+// setOnNewBroker installs the function called when a route names a broker
+// address not seen before (heartbeat it at once, not 30 s later).
+func (c *core) setOnNewBroker(f func()) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.mu.onNewBroker = f
 }
 
 // route returns a topic's cached route, fetching it when missing.

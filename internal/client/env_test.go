@@ -297,8 +297,12 @@ func (b *testBroker) getLocked(topic string, qid int32, offset int64, maxNums in
 	code := protocol.Success
 	remark := "FOUND"
 	switch {
-	case maxOff == 0 && offset != 0, offset > maxOff:
-		code, remark, next = protocol.PullOffsetMoved, "OFFSET_OVERFLOW_BADLY", maxOff
+	case maxOff == 0 && offset != 0:
+		code, remark, next = protocol.PullOffsetMoved, "NO_MESSAGE_IN_QUEUE", 0
+	case offset > maxOff:
+		// Past the end: the store corrects to the min offset when it is 0,
+		// else to the max offset (DefaultMessageStore.getMessage).
+		code, remark, next = protocol.PullOffsetMoved, "OFFSET_OVERFLOW_BADLY", 0
 	case offset == maxOff:
 		code, remark = protocol.PullNotFound, "OFFSET_OVERFLOW_ONE"
 	case offset < 0:

@@ -176,7 +176,22 @@ func (p *Producer) Start() error {
 	p.running = true
 	every(ctx, &p.wg, p.core.cfg.PollNameServerInterval, p.core.refreshRoutes)
 	every(ctx, &p.wg, p.core.cfg.HeartbeatInterval, func(ctx context.Context) { _ = p.heartbeat(ctx) })
+	p.core.setOnNewBroker(func() { p.kickHeartbeat(ctx) })
 	return nil
+}
+
+// kickHeartbeat sends a heartbeat in the background, unless shut down.
+func (p *Producer) kickHeartbeat(ctx context.Context) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.running {
+		return
+	}
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		_ = p.heartbeat(ctx)
+	}()
 }
 
 // Shutdown stops the loops, unregisters from the brokers and closes the
@@ -188,6 +203,7 @@ func (p *Producer) Shutdown(ctx context.Context) error {
 		return nil
 	}
 	p.running = false
+	p.core.setOnNewBroker(nil)
 	p.cancel()
 	p.mu.Unlock()
 	p.wg.Wait()

@@ -84,7 +84,7 @@ func TestPullConsumerStatuses(t *testing.T) {
 	res, err = pc.Pull(ctx, mq, "*", 100, 32)
 	require.NoError(t, err)
 	require.Equal(t, PullOffsetIllegal, res.Status)
-	require.Equal(t, int64(6), res.NextBeginOffset)
+	require.Equal(t, int64(0), res.NextBeginOffset)
 
 	_, err = pc.Pull(ctx, MessageQueue{Topic: "TopicP", BrokerName: "broker-a", QueueID: 7}, "*", 0, 32)
 	code, ok := CodeOf(err)
