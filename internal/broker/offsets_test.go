@@ -5,9 +5,11 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest"
 )
 
@@ -141,5 +143,32 @@ func FuzzOffsetTable(f *testing.F) {
 			require.NoError(t, err)
 			require.Equal(t, table, back)
 		}
+	})
+}
+
+func TestOffsetTableRunInterval(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		dir := t.TempDir()
+		o, err := NewConsumerOffsetTable(dir, zap.NewNop())
+		require.NoError(t, err)
+		o.CommitOffset("h", "cg", "T", 0, 1)
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() {
+			o.run(ctx, 5*time.Second)
+			close(done)
+		}()
+		path := filepath.Join(dir, "consumerOffset.json")
+		time.Sleep(5*time.Second - time.Millisecond)
+		synctest.Wait()
+		_, err = os.Stat(path)
+		require.ErrorIs(t, err, os.ErrNotExist, "nothing before the first interval")
+		time.Sleep(time.Millisecond)
+		synctest.Wait()
+		data, err := os.ReadFile(path)
+		require.NoError(t, err)
+		require.Contains(t, string(data), `"T@cg":{`)
+		cancel()
+		<-done
 	})
 }
