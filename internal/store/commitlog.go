@@ -329,16 +329,21 @@ func (c *CommitLog) appendRecordsLocked(buf []byte, msgs []*message.MessageExt) 
 }
 
 // appendRaw writes replicated bytes at offset, which must be the current
-// end of the log (a slave's HA replay, CommitLog.appendData). Bytes may
-// cross into the next file only at a file boundary.
+// end of the log, or a file boundary when the log is empty (a new slave
+// starts where the master's files start) (a slave's HA replay,
+// CommitLog.appendData). Bytes may cross into the next file only at a
+// file boundary.
 func (c *CommitLog) appendRaw(offset int64, data []byte) error {
 	c.putMu.Lock()
 	defer c.putMu.Unlock()
 	if c.writeErr != nil {
 		return fmt.Errorf("append to commit log: earlier write failed: %w", c.writeErr)
 	}
+	if c.q.last() == nil && offset%int64(c.q.fileSize) != 0 {
+		return fmt.Errorf("append %d bytes at %d to an empty commit log: not a file boundary", len(data), offset)
+	}
 	for len(data) > 0 {
-		if end := c.q.maxOffset(); end != offset {
+		if end := c.q.maxOffset(); end != offset && c.q.last() != nil {
 			return fmt.Errorf("append %d bytes at %d: commit log ends at %d", len(data), offset, end)
 		}
 		mf, err := c.q.lastOrCreate(offset)

@@ -423,3 +423,26 @@ func TestStoreConfigDefaultsMatchTags(t *testing.T) {
 	bad.FlushDiskType = "X"
 	require.ErrorContains(t, bad.Validate(), "flushDiskType")
 }
+
+func TestStoreSlaveStartsAtMasterFileBoundary(t *testing.T) {
+	cfg := testConfig(t.TempDir())
+	cfg.BrokerRole = Slave
+	s := openTestStore(t, cfg)
+	size := int64(cfg.MappedFileSizeCommitLog)
+	require.ErrorContains(t, s.AppendToCommitLog(size+5, []byte{1}), "not a file boundary")
+
+	// A record as the master would have stored it at offset 2*size.
+	m := newMsg("T", 0, "from master", nil)
+	m.StoreHost = cfg.StoreHost
+	m.CommitLogOffset = 2 * size
+	m.QueueOffset = 7
+	rec, err := message.EncodeRecord(m)
+	require.NoError(t, err)
+	require.NoError(t, s.AppendToCommitLog(2*size, rec))
+	waitDispatched(t, s)
+	require.Equal(t, 2*size, s.MinPhyOffset())
+	require.Equal(t, int64(8), s.MaxOffsetInQueue("T", 0))
+	got := s.GetMessage("g", "T", 0, 7, 32, nil)
+	require.Equal(t, Found, got.Status)
+	require.Equal(t, rec, got.Messages[0])
+}
