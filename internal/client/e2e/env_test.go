@@ -18,17 +18,20 @@ import (
 )
 
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	ns     *namesrv.Server
 	broker *broker.Broker
 	admin  *client.Admin
 }
 
-func quietLogger(t *testing.T) *zap.Logger {
+func quietLogger(t testing.TB) *zap.Logger {
 	return zaptest.NewLogger(t, zaptest.Level(zap.WarnLevel))
 }
 
-func startEnv(t *testing.T) *env {
+// envOpt adjusts the broker and store configs before the broker starts.
+type envOpt func(*broker.Config, *store.Config)
+
+func startEnv(t testing.TB, opts ...envOpt) *env {
 	t.Helper()
 	dir := t.TempDir()
 	ncfg := namesrv.DefaultConfig()
@@ -53,6 +56,9 @@ func startEnv(t *testing.T) *env {
 	scfg.MappedFileSizeConsumeQueue = 20 * 1000
 	scfg.MaxHashSlotNum = 1000
 	scfg.MaxIndexNum = 4000
+	for _, o := range opts {
+		o(cfg, &scfg)
+	}
 	b, err := broker.New(*cfg, scfg, quietLogger(t).Named("broker"))
 	require.NoError(t, err)
 	require.NoError(t, b.Start())
