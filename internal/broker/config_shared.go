@@ -17,11 +17,12 @@ import (
 type SharedConfig struct {
 	mu struct {
 		sync.RWMutex
-		cfg     Config
-		extra   map[string]string // keys of the other configs, and unknown keys set at runtime
-		version protocol.DataVersion
-		persist func(all map[string]string) error
-		hook    func(changed map[string]string)
+		cfg      Config
+		extra    map[string]string // keys of the other configs, and unknown keys set at runtime
+		version  protocol.DataVersion
+		persist  func(all map[string]string) error
+		hook     func(changed map[string]string)
+		validate func(other map[string]string) error
 	}
 }
 
@@ -51,6 +52,15 @@ func (s *SharedConfig) OnPersist(f func(all map[string]string) error) {
 func (s *SharedConfig) OnUpdate(f func(changed map[string]string)) {
 	s.mu.Lock()
 	s.mu.hook = f
+	s.mu.Unlock()
+}
+
+// OnValidate sets a check of the keys of an update that are not broker
+// keys (the store's, say by decoding them over a copy of store.Config),
+// run before anything is applied; its error refuses the whole update.
+func (s *SharedConfig) OnValidate(f func(other map[string]string) error) {
+	s.mu.Lock()
+	s.mu.validate = f
 	s.mu.Unlock()
 }
 
@@ -141,6 +151,20 @@ func (s *SharedConfig) Update(props map[string]string) error {
 	if err := next.Finish(); err != nil {
 		s.mu.Unlock()
 		return err
+	}
+	if s.mu.validate != nil {
+		other := make(map[string]string)
+		for _, k := range keys {
+			if !IsConfigKey(k) {
+				other[k] = props[k]
+			}
+		}
+		if len(other) > 0 {
+			if err := s.mu.validate(other); err != nil {
+				s.mu.Unlock()
+				return err
+			}
+		}
 	}
 	s.mu.cfg = next
 	for _, k := range keys {

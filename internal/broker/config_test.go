@@ -228,6 +228,21 @@ func TestBrokerConfigShared(t *testing.T) {
 	require.ErrorContains(t, err, "longPollingEnable")
 	require.EqualValues(t, 4, s.Config().BrokerPermission)
 
+	// Other configs' keys go through the validator.
+	s.OnValidate(func(other map[string]string) error {
+		var sc store.Config
+		p := config.New()
+		for k, v := range other {
+			p.Set(k, v)
+		}
+		return config.Decode(p, &sc)
+	})
+	err = s.Update(map[string]string{"brokerPermission": "2", "fileReservedTime": "two days"})
+	require.ErrorContains(t, err, "fileReservedTime")
+	require.EqualValues(t, 4, s.Config().BrokerPermission)
+	require.NoError(t, s.Update(map[string]string{"fileReservedTime": "12"}))
+	require.Equal(t, "12", s.Properties()["fileReservedTime"])
+
 	require.True(t, s.BlackListed("brokerConfigPath"))
 	require.True(t, s.BlackListed("configBlackList"))
 	require.True(t, s.BlackListed("rocketmqHome"))
