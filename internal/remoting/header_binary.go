@@ -105,7 +105,7 @@ func decodeHeaderBinary(b []byte, c *Command) error {
 
 func decodeExtFieldsBinary(p []byte, c *Command) error {
 	limit := len(p)
-	ext := make(map[string]string, 8)
+	ext := make(map[string]string, countEntries(p))
 	for len(p) > 0 {
 		if len(p) < 2 {
 			return badFrame("ROCKETMQ header: truncated extFields key length")
@@ -130,4 +130,24 @@ func decodeExtFieldsBinary(p []byte, c *Command) error {
 	}
 	c.ExtFields = ext
 	return nil
+}
+
+// countEntries walks the entry lengths to size the map; it stops quietly at
+// the first bad length, which the decoder then reports.
+func countEntries(p []byte) int {
+	n := 0
+	for len(p) >= 2 {
+		klen := int(int16(binary.BigEndian.Uint16(p)))
+		if klen < 0 || 2+klen+4 > len(p) {
+			break
+		}
+		p = p[2+klen:]
+		vlen := int64(int32(binary.BigEndian.Uint32(p)))
+		if vlen < 0 || 4+vlen > int64(len(p)) {
+			break
+		}
+		p = p[4+vlen:]
+		n++
+	}
+	return n
 }

@@ -1,6 +1,7 @@
 package remoting
 
 import (
+	"bytes"
 	"fmt"
 	"strconv"
 	"unicode/utf16"
@@ -378,7 +379,8 @@ func (r *jsonReader) readExtFields(c *Command) error {
 	if !r.consume('{') {
 		return r.errorf("member extFields is not an object")
 	}
-	ext := make(map[string]string, 8)
+	// Commas left in the header bound the entries (plus a few members).
+	ext := make(map[string]string, min(bytes.Count(r.b[r.i:], []byte{','})+1, 64))
 	c.ExtFields = ext
 	r.skipWS()
 	if r.consume('}') {
