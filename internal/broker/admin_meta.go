@@ -15,12 +15,12 @@ import (
 // Remarks the Java broker answers with (ClientManageProcessor,
 // ConsumerManageProcessor, AdminBrokerProcessor).
 const (
-	remarkSlaveModify        = "Can't modify topic or subscription group from slave broker, please execute it from master broker."
-	remarkOffsetNotFound     = "Not found, V3_0_6_SNAPSHOT maybe this group consumer boot first"
-	remarkConfigBlackList    = "Can not update config in black list."
-	remarkString2Properties  = "string2Properties error"
-	remarkPropertyFilterOff  = "The broker does not support consumer to filter message by "
-	topicSysFlagUnitSubscrib = 0x2 // TopicSysFlag FLAG_UNIT_SUB: retry topic of a unit-mode consumer
+	remarkSlaveModify       = "Can't modify topic or subscription group from slave broker, please execute it from master broker."
+	remarkOffsetNotFound    = "Not found, V3_0_6_SNAPSHOT maybe this group consumer boot first"
+	remarkConfigBlackList   = "Can not update config in black list."
+	remarkString2Properties = "string2Properties error"
+	remarkPropertyFilterOff = "The broker does not support consumer to filter message by "
+	unitSubTopicSysFlag     = 0x2 // TopicSysFlag FLAG_UNIT_SUB: retry topic of a unit-mode consumer
 )
 
 // MetaDeps is what the metadata processors work on. The tables are
@@ -92,6 +92,9 @@ func RegisterMeta(srv *remoting.Server, p *MetaProcessor, pools MetaPools) {
 	srv.Register(protocol.GetProducerConnectionList, p.GetProducerConnectionList, pools.Admin)
 	srv.Register(protocol.GetBrokerConfig, p.GetBrokerConfig, pools.Admin)
 	srv.Register(protocol.UpdateBrokerConfig, p.UpdateBrokerConfig, pools.Admin)
+	srv.Register(protocol.QueryTopicConsumeByWho, p.QueryTopicConsumeByWho, pools.Admin)
+	srv.Register(protocol.GetSystemTopicListFromBroker, p.GetSystemTopicListFromBroker, pools.Admin)
+	srv.Register(protocol.GetAllProducerInfo, p.GetAllProducerInfo, pools.Admin)
 	srv.OnClose(p.d.Clients.ConnClosed)
 }
 
@@ -103,13 +106,11 @@ func metaOK(req *remoting.Command) *remoting.Command {
 	return remoting.NewResponse(req, protocol.Success, "")
 }
 
+// metaJSON answers SUCCESS with body as fastjson writes it (compact, no
+// HTML escaping).
 func metaJSON(req *remoting.Command, body any) *remoting.Command {
-	b, err := json.Marshal(body)
-	if err != nil {
-		return metaFail(req, protocol.SystemError, fmt.Sprintf("encode %T: %v", body, err))
-	}
 	resp := metaOK(req)
-	resp.Body = b
+	resp.Body = protocol.MarshalCompact(body)
 	return resp
 }
 
@@ -163,7 +164,7 @@ func (p *MetaProcessor) HeartBeat(c *remoting.Conn, req *remoting.Command) *remo
 			notify = gc.NotifyConsumerIdsChangedEnable
 			var sysFlag int32
 			if cd.UnitMode {
-				sysFlag = topicSysFlagUnitSubscrib
+				sysFlag = unitSubTopicSysFlag
 			}
 			if _, err := p.d.Topics.CreateTopicInSendMessageBack(RetryTopic(cd.GroupName), gc.RetryQueueNums,
 				protocol.PermRead|protocol.PermWrite, sysFlag); err != nil {
@@ -517,4 +518,51 @@ func (p *MetaProcessor) UpdateBrokerConfig(_ *remoting.Conn, req *remoting.Comma
 	}
 	p.lg.Info("broker config updated", zap.Strings("keys", keys))
 	return metaOK(req)
+}
+
+// QueryTopicConsumeByWho answers the groups consuming a topic: those with a
+// live subscription and those with stored offsets.
+func (p *MetaProcessor) QueryTopicConsumeByWho(_ *remoting.Conn, req *remoting.Command) *remoting.Command {
+	var h protocol.QueryTopicConsumeByWhoRequestHeader
+	if resp := decodeHeader(req, &h); resp != nil {
+		return resp
+	}
+	set := make(map[string]bool)
+	for _, g := range p.d.Clients.ConsumerGroupsOfTopic(h.Topic) {
+		set[g] = true
+	}
+	for _, g := range p.d.Offsets.GroupsOfTopic(h.Topic) {
+		set[g] = true
+	}
+	groups := make([]string, 0, len(set))
+	for g := range set {
+		groups = append(groups, g)
+	}
+	sort.Strings(groups)
+	return metaJSON(req, protocol.GroupList{GroupList: groups})
+}
+
+// GetSystemTopicListFromBroker answers the broker's system topic set.
+func (p *MetaProcessor) GetSystemTopicListFromBroker(_ *remoting.Conn, req *remoting.Command) *remoting.Command {
+	return metaJSON(req, protocol.TopicList{TopicList: p.d.Topics.SystemTopics()})
+}
+
+// GetAllProducerInfo answers every producer group's connections.
+func (p *MetaProcessor) GetAllProducerInfo(_ *remoting.Conn, req *remoting.Command) *remoting.Command {
+	data := make(map[string][]protocol.ProducerInfo)
+	for _, g := range p.d.Clients.ProducerGroups() {
+		chs := p.d.Clients.ProducerChannels(g)
+		infos := make([]protocol.ProducerInfo, 0, len(chs))
+		for _, ch := range chs {
+			infos = append(infos, protocol.ProducerInfo{
+				ClientID:            ch.ClientID,
+				Language:            ch.Language,
+				LastUpdateTimestamp: ch.LastUpdate.UnixMilli(),
+				RemoteIP:            ch.Conn.RemoteAddr(),
+				Version:             ch.Version,
+			})
+		}
+		data[g] = infos
+	}
+	return metaJSON(req, protocol.ProducerTableInfo{Data: data})
 }

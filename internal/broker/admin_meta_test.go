@@ -573,3 +573,53 @@ func FuzzMetaProcessorBodies(f *testing.F) {
 		}
 	})
 }
+
+func TestMetaProcessorTopicConsumersAndProducers(t *testing.T) {
+	e := newMetaEnv(t, nil)
+	a := e.client()
+	requireCode(t, a.invoke(t, heartbeatReq(goHeartbeat("x@a", "live", 1, "TopicA"))), protocol.Success, "")
+	e.d.Offsets.CommitOffset("h", "stored", "TopicA", 0, 1)
+	e.d.Offsets.CommitOffset("h", "live", "TopicA", 0, 1)
+	e.d.Offsets.CommitOffset("h", "other", "TopicB", 0, 1)
+
+	resp := a.invoke(t, remoting.NewRequest(protocol.QueryTopicConsumeByWho,
+		protocol.EncodeHeader(&protocol.QueryTopicConsumeByWhoRequestHeader{Topic: "TopicA"}), nil))
+	requireCode(t, resp, protocol.Success, "")
+	require.Equal(t, `{"groupList":["live","stored"]}`, string(resp.Body))
+	requireCode(t, a.invoke(t, remoting.NewRequest(protocol.QueryTopicConsumeByWho, nil, nil)), protocol.SystemError, "the custom field <topic> is null")
+
+	resp = a.invoke(t, remoting.NewRequest(protocol.GetSystemTopicListFromBroker, nil, nil))
+	requireCode(t, resp, protocol.Success, "")
+	var tl protocol.TopicList
+	require.NoError(t, json.Unmarshal(resp.Body, &tl))
+	require.Contains(t, tl.TopicList, "SCHEDULE_TOPIC_XXXX")
+	require.Contains(t, tl.TopicList, "DefaultCluster_REPLY_TOPIC")
+	require.Contains(t, tl.TopicList, "broker-a")
+
+	resp = a.invoke(t, remoting.NewRequest(protocol.GetAllProducerInfo, nil, nil))
+	requireCode(t, resp, protocol.Success, "")
+	var pi protocol.ProducerTableInfo
+	require.NoError(t, json.Unmarshal(resp.Body, &pi))
+	require.Len(t, pi.Data["pg"], 1)
+	got := pi.Data["pg"][0]
+	require.Equal(t, "x@a", got.ClientID)
+	require.Equal(t, "GO", got.Language)
+	require.Equal(t, int32(317), got.Version)
+	require.Equal(t, a.localAddr(t), got.RemoteIP)
+	require.Positive(t, got.LastUpdateTimestamp)
+	require.Contains(t, string(resp.Body), `{"data":{"pg":[{"clientId":"x@a","language":"GO","lastUpdateTimestamp":`)
+}
+
+func TestMetaProcessorBodiesNotHTMLEscaped(t *testing.T) {
+	e := newMetaEnv(t, nil)
+	a := e.client()
+	body := `{"clientID":"x@a","consumerDataSet":[{"groupName":"g&h","consumeType":"CONSUME_ACTIVELY","messageModel":"BROADCASTING","consumeFromWhere":"CONSUME_FROM_FIRST_OFFSET","subscriptionDataSet":[{"topic":"T","subString":"a > 1 && b < 2","expressionType":"SQL92","subVersion":3}]}]}`
+	requireCode(t, a.invoke(t, heartbeatReq([]byte(body))), protocol.Success, "")
+	resp := a.invoke(t, remoting.NewRequest(protocol.GetConsumerConnectionList,
+		protocol.EncodeHeader(&protocol.GetConsumerConnectionListRequestHeader{ConsumerGroup: "g&h"}), nil))
+	requireCode(t, resp, protocol.Success, "")
+	require.Contains(t, string(resp.Body), `"subString":"a > 1 && b < 2"`)
+	require.Contains(t, string(resp.Body), `"messageModel":"BROADCASTING"`)
+	resp = a.invoke(t, remoting.NewRequest(protocol.GetAllSubscriptiongroupConfig, nil, nil))
+	require.Contains(t, string(resp.Body), `"g&h":{`)
+}

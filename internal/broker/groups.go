@@ -187,10 +187,7 @@ func (g *SubscriptionGroupTable) Encode(pretty bool) []byte {
 }
 
 func (g *SubscriptionGroupTable) encodeLocked(pretty bool) []byte {
-	b, err := json.Marshal(protocol.SubscriptionGroupWrapper{DataVersion: g.mu.version, SubscriptionGroupTable: g.mu.groups})
-	if err != nil {
-		panic(fmt.Sprintf("encode subscription groups: %v", err)) // plain structs always encode
-	}
+	b := protocol.MarshalCompact(protocol.SubscriptionGroupWrapper{DataVersion: g.mu.version, SubscriptionGroupTable: g.mu.groups})
 	if pretty {
 		return prettyJSON(b)
 	}

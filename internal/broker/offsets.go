@@ -3,7 +3,6 @@ package broker
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -14,6 +13,8 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+
+	"github.com/gorocket/gorocket/internal/remoting/protocol"
 )
 
 // offsetKeySeparator joins topic and group in the offset table's keys.
@@ -199,8 +200,7 @@ func (o *ConsumerOffsetTable) Encode(pretty bool) []byte {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		kq, _ := json.Marshal(k)
-		b.Write(kq)
+		b.Write(protocol.MarshalCompact(k))
 		b.WriteString(":{")
 		m := o.mu.table[k]
 		qids = qids[:0]

@@ -174,10 +174,7 @@ func (t *TopicTable) Encode(pretty bool) []byte {
 }
 
 func (t *TopicTable) encodeLocked(pretty bool) []byte {
-	b, err := json.Marshal(topicsJSON{DataVersion: t.mu.version, TopicConfigTable: t.mu.topics})
-	if err != nil {
-		panic(fmt.Sprintf("encode topic table: %v", err)) // plain structs always encode
-	}
+	b := protocol.MarshalCompact(topicsJSON{DataVersion: t.mu.version, TopicConfigTable: t.mu.topics})
 	if pretty {
 		return prettyJSON(b)
 	}

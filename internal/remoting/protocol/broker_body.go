@@ -230,3 +230,24 @@ type ConsumerConnection struct {
 type ProducerConnection struct {
 	ConnectionSet []Connection `json:"connectionSet"`
 }
+
+// GroupList answers QUERY_TOPIC_CONSUME_BY_WHO (GroupList.java).
+type GroupList struct {
+	GroupList []string `json:"groupList"`
+}
+
+// ProducerInfo is one producer connection in GET_ALL_PRODUCER_INFO
+// (ProducerInfo.java).
+type ProducerInfo struct {
+	ClientID            string `json:"clientId"`
+	Language            string `json:"language"`
+	LastUpdateTimestamp int64  `json:"lastUpdateTimestamp"`
+	RemoteIP            string `json:"remoteIP"`
+	Version             int32  `json:"version"`
+}
+
+// ProducerTableInfo answers GET_ALL_PRODUCER_INFO: producer group ->
+// connections (ProducerTableInfo.java).
+type ProducerTableInfo struct {
+	Data map[string][]ProducerInfo `json:"data"`
+}

@@ -84,3 +84,8 @@ type NotifyConsumerIdsChangedRequestHeader struct {
 type GetBrokerConfigResponseHeader struct {
 	Version string `rmq:"version,required"`
 }
+
+// QueryTopicConsumeByWhoRequestHeader is QUERY_TOPIC_CONSUME_BY_WHO's header (300).
+type QueryTopicConsumeByWhoRequestHeader struct {
+	Topic string `rmq:"topic,required"`
+}
