@@ -137,6 +137,9 @@ func (c *Conn) touch() { c.lastActive.Store(time.Now().UnixNano()) }
 // deadline of ctx is the timeout; a timed-out error wraps ErrTimeout and
 // context.DeadlineExceeded, and a closed connection gives ErrConnClosed.
 func (c *Conn) Invoke(ctx context.Context, req *Command) (*Command, error) {
+	if ctx.Err() != nil {
+		return nil, c.ctxError(ctx, req)
+	}
 	req.Flag &^= FlagResponse | FlagOneway
 	fillDefaults(req)
 	cl := &call{ch: make(chan result, 1)}
@@ -173,6 +176,9 @@ func (c *Conn) ctxError(ctx context.Context, req *Command) error {
 // ctx ends first, ErrConnClosed when the connection closes first). When
 // InvokeAsync returns an error cb is not called.
 func (c *Conn) InvokeAsync(ctx context.Context, req *Command, cb func(*Command, error)) error {
+	if ctx.Err() != nil {
+		return c.ctxError(ctx, req)
+	}
 	req.Flag &^= FlagResponse | FlagOneway
 	fillDefaults(req)
 	opaque := req.Opaque

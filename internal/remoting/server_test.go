@@ -529,3 +529,28 @@ func TestServerIdleTimeoutClosesIdleConnections(t *testing.T) {
 		t.Fatal("OnClose did not fire for the idle connection")
 	}
 }
+
+func TestServerInvokeWithExpiredContextSendsNothing(t *testing.T) {
+	got := make(chan struct{}, 1)
+	s := startServer(t, ServerConfig{}, func(s *Server) {
+		s.Register(protocol.HeartBeat, func(_ *Conn, req *Command) *Command {
+			got <- struct{}{}
+			return NewResponse(req, protocol.Success, "")
+		}, nil)
+	})
+	c := newTestClient(t)
+	conn, err := c.Conn(testCtx(t), s.Addr())
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), -time.Second)
+	defer cancel()
+	_, err = conn.Invoke(ctx, NewRequest(protocol.HeartBeat, nil, nil))
+	assert.ErrorIs(t, err, ErrTimeout)
+	err = conn.InvokeAsync(ctx, NewRequest(protocol.HeartBeat, nil, nil), func(*Command, error) {
+		t.Error("callback of a refused InvokeAsync ran")
+	})
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
+	// The next live request is the first the handler sees.
+	_, err = conn.Invoke(testCtx(t), NewRequest(protocol.HeartBeat, nil, nil))
+	require.NoError(t, err)
+	assert.Len(t, got, 1)
+}
