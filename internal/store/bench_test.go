@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"syscall"
 	"testing"
+	"time"
 	"unsafe"
 
 	"github.com/edsrzf/mmap-go"
@@ -62,6 +63,19 @@ func openBenchStore(b *testing.B, flush FlushDiskType) *Store {
 	return s
 }
 
+// cpuNow is the process's user+system CPU time, so benchmarks can report
+// cpu-ns/op: on a shared machine wall time swings with other load, CPU
+// per operation much less.
+func cpuNow() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+func reportCPU(b *testing.B, since time.Duration) {
+	b.ReportMetric(float64((cpuNow()-since).Nanoseconds())/float64(b.N), "cpu-ns/op")
+}
+
 func runWriters(b *testing.B, writers int, op func(i int)) {
 	if writers == 1 {
 		i := 0
@@ -95,6 +109,7 @@ func BenchmarkStorePut(b *testing.B) {
 				b.SetBytes(int64(sz.size))
 				b.ReportAllocs()
 				b.ResetTimer()
+				cpu0 := cpuNow()
 				runWriters(b, v.writers, func(i int) {
 					m := benchMsg(body)
 					m.QueueID = int32(i % 8)
@@ -103,6 +118,7 @@ func BenchmarkStorePut(b *testing.B) {
 					}
 				})
 				b.StopTimer()
+				reportCPU(b, cpu0)
 				if n := s.commitLog.q.syncs.Load() - syncs0; n > 0 && v.flush == SyncFlush {
 					b.ReportMetric(float64(b.N)/float64(n), "msgs/fsync")
 				}
@@ -128,6 +144,8 @@ func BenchmarkStoreGet(b *testing.B) {
 	}
 	b.SetBytes(32 * 1024)
 	b.ReportAllocs()
+	b.ResetTimer()
+	cpu0 := cpuNow()
 	off := int64(0)
 	for b.Loop() {
 		got := s.GetMessage("g", "BenchTopic", 0, off, 32, nil)
@@ -139,6 +157,7 @@ func BenchmarkStoreGet(b *testing.B) {
 			off = 0
 		}
 	}
+	reportCPU(b, cpu0)
 	b.ReportMetric(float64(b.N*32)/b.Elapsed().Seconds(), "msgs/s")
 }
 
@@ -268,9 +287,12 @@ func BenchmarkRawMmap(b *testing.B) {
 				rec := benchRecord(sz.size)
 				b.SetBytes(int64(sz.size))
 				b.ReportAllocs()
+				b.ResetTimer()
+				cpu0 := cpuNow()
 				for b.Loop() {
 					r.append(rec)
 				}
+				reportCPU(b, cpu0)
 				b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
 			})
 		}
@@ -287,11 +309,13 @@ func BenchmarkRawMmap(b *testing.B) {
 				b.SetBytes(1024)
 				b.ReportAllocs()
 				b.ResetTimer()
+				cpu0 := cpuNow()
 				runWriters(b, writers, func(int) {
 					end, f, data := r.append(rec)
 					r.syncTo(end, f, data, p.msync)
 				})
 				b.StopTimer()
+				reportCPU(b, cpu0)
 				if n := r.syncs.Load(); n > 0 {
 					b.ReportMetric(float64(b.N)/float64(n), "msgs/fsync")
 				}
