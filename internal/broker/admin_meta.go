@@ -95,6 +95,7 @@ func RegisterMeta(srv *remoting.Server, p *MetaProcessor, pools MetaPools) {
 	srv.Register(protocol.QueryTopicConsumeByWho, p.QueryTopicConsumeByWho, pools.Admin)
 	srv.Register(protocol.GetSystemTopicListFromBroker, p.GetSystemTopicListFromBroker, pools.Admin)
 	srv.Register(protocol.GetAllProducerInfo, p.GetAllProducerInfo, pools.Admin)
+	srv.Register(protocol.CloneGroupOffset, p.CloneGroupOffset, pools.Admin)
 	srv.OnClose(p.d.Clients.ConnClosed)
 }
 
@@ -565,4 +566,34 @@ func (p *MetaProcessor) GetAllProducerInfo(_ *remoting.Conn, req *remoting.Comma
 		data[g] = infos
 	}
 	return metaJSON(req, protocol.ProducerTableInfo{Data: data})
+}
+
+// CloneGroupOffset copies a group's offsets to another group, for one topic
+// or every topic the source has offsets in. Topics the broker does not have
+// are skipped; unless offline, so is a topic the source group is online
+// without subscribing to.
+func (p *MetaProcessor) CloneGroupOffset(_ *remoting.Conn, req *remoting.Command) *remoting.Command {
+	var h protocol.CloneGroupOffsetRequestHeader
+	if resp := decodeHeader(req, &h); resp != nil {
+		return resp
+	}
+	topics := []string{h.Topic}
+	if h.Topic == "" {
+		topics = p.d.Offsets.TopicsOfGroup(h.SrcGroup)
+	}
+	online := p.d.Clients.ConsumerGroup(h.SrcGroup)
+	for _, topic := range topics {
+		if p.d.Topics.Get(topic) == nil {
+			p.lg.Warn("clone group offset: topic does not exist", zap.String("topic", topic))
+			continue
+		}
+		if !h.Offline && online != nil && len(online.Subscriptions) > 0 {
+			if _, ok := online.Subscriptions[topic]; !ok {
+				p.lg.Warn("clone group offset: source group does not subscribe to topic", zap.String("group", h.SrcGroup), zap.String("topic", topic))
+				continue
+			}
+		}
+		p.d.Offsets.CloneOffset(h.SrcGroup, h.DestGroup, topic)
+	}
+	return metaOK(req)
 }

@@ -623,3 +623,34 @@ func TestMetaProcessorBodiesNotHTMLEscaped(t *testing.T) {
 	resp = a.invoke(t, remoting.NewRequest(protocol.GetAllSubscriptiongroupConfig, nil, nil))
 	require.Contains(t, string(resp.Body), `"g&h":{`)
 }
+
+func TestMetaProcessorCloneGroupOffset(t *testing.T) {
+	e := newMetaEnv(t, nil)
+	a := e.client()
+	for _, topic := range []string{"A", "B", "Gone"} {
+		if topic != "Gone" {
+			require.NoError(t, e.d.Topics.Update(protocol.NewTopicConfig(topic, 2, 2, 6)))
+		}
+		e.d.Offsets.CommitOffset("h", "src", topic, 0, 10)
+		e.d.Offsets.CommitOffset("h", "src", topic, 1, 11)
+	}
+	clone := func(h protocol.CloneGroupOffsetRequestHeader) {
+		requireCode(t, a.invoke(t, remoting.NewRequest(protocol.CloneGroupOffset, protocol.EncodeHeader(&h), nil)), protocol.Success, "")
+	}
+	clone(protocol.CloneGroupOffsetRequestHeader{SrcGroup: "src", DestGroup: "one", Topic: "A"})
+	require.Equal(t, map[int32]int64{0: 10, 1: 11}, e.d.Offsets.QueryAllOffsets("one", "A"))
+	require.Empty(t, e.d.Offsets.TopicsOfGroup("one")[1:])
+
+	clone(protocol.CloneGroupOffsetRequestHeader{SrcGroup: "src", DestGroup: "all"})
+	require.Equal(t, []string{"A", "B"}, e.d.Offsets.TopicsOfGroup("all"), "topics the broker lacks are skipped")
+
+	// Online source subscribed to A only: B is skipped unless offline.
+	requireCode(t, a.invoke(t, heartbeatReq(goHeartbeat("x@a", "src", 1, "A"))), protocol.Success, "")
+	clone(protocol.CloneGroupOffsetRequestHeader{SrcGroup: "src", DestGroup: "on"})
+	require.Equal(t, []string{"A"}, e.d.Offsets.TopicsOfGroup("on"))
+	clone(protocol.CloneGroupOffsetRequestHeader{SrcGroup: "src", DestGroup: "off", Offline: true})
+	require.Equal(t, []string{"A", "B"}, e.d.Offsets.TopicsOfGroup("off"))
+
+	requireCode(t, a.invoke(t, remoting.NewRequest(protocol.CloneGroupOffset, map[string]string{"srcGroup": "src"}, nil)),
+		protocol.SystemError, "the custom field <destGroup> is null")
+}

@@ -168,6 +168,23 @@ func (o *ConsumerOffsetTable) TopicsOfGroup(group string) []string {
 	return out
 }
 
+// CloneOffset copies srcGroup's offsets in topic to destGroup, replacing
+// destGroup's (cloneOffset); it reports whether srcGroup had any.
+func (o *ConsumerOffsetTable) CloneOffset(srcGroup, destGroup, topic string) bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	m, ok := o.mu.table[offsetKey(srcGroup, topic)]
+	if !ok {
+		return false
+	}
+	cp := make(map[int32]int64, len(m))
+	for q, off := range m {
+		cp[q] = off
+	}
+	o.mu.table[offsetKey(destGroup, topic)] = cp
+	return true
+}
+
 // Merge puts every entry of a master's table over ours (a slave's sync of
 // GET_ALL_CONSUMER_OFFSET: putAll per topic@group key).
 func (o *ConsumerOffsetTable) Merge(t map[string]map[int32]int64) {

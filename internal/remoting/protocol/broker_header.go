@@ -89,3 +89,11 @@ type GetBrokerConfigResponseHeader struct {
 type QueryTopicConsumeByWhoRequestHeader struct {
 	Topic string `rmq:"topic,required"`
 }
+
+// CloneGroupOffsetRequestHeader is CLONE_GROUP_OFFSET's header (314).
+type CloneGroupOffsetRequestHeader struct {
+	SrcGroup  string `rmq:"srcGroup,required"`
+	DestGroup string `rmq:"destGroup,required"`
+	Topic     string `rmq:"topic,omitempty"`
+	Offline   bool   `rmq:"offline"`
+}
