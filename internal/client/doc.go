@@ -18,7 +18,9 @@
 //     queue, concurrent handlers, offsets committed every 5 s and on
 //     shutdown (brokers for clustering, a JSON file for broadcasting),
 //     failed messages returned with CONSUMER_SEND_MSG_BACK or, when that
-//     fails, re-sent to the retry topic;
+//     fails, re-sent to the retry topic; optionally orderly, holding the
+//     broker lock (LOCK_BATCH_MQ, renewed every 20 s) of each queue it
+//     consumes in offset order;
 //   - Admin: the name-server and broker calls mqadmin needs.
 //
 // The package never imports store, ha, broker or namesrv; it talks to them
@@ -31,7 +33,8 @@
 // connection) and the route cache. Started producers and consumers run a
 // route-refresh loop and a heartbeat loop; a PushConsumer adds a rebalance
 // loop, an offset-persist loop, one puller goroutine per assigned queue,
-// ConsumeGoroutines handler goroutines fed by a bounded channel, and
+// ConsumeGoroutines handler goroutines fed by a bounded channel (or, when
+// orderly, one consuming goroutine per queue and a lock-renewal loop), and
 // short-lived goroutines that re-submit messages whose send-back failed.
 // Shutdown cancels them all and waits for them before it returns.
 //

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -80,6 +81,11 @@ const (
 	DefaultConsumeGoroutines     = 20
 	DefaultConsumeTimestampAgo   = 30 * time.Minute
 	consumeRetryDelay            = time.Second
+	// Orderly consumption (wire-protocol.md §8.8, §13.3).
+	DefaultLockInterval            = 20 * time.Second
+	DefaultSuspendCurrentQueueTime = time.Second
+	lockMaxLiveTime                = 30 * time.Second // client-side lock expiry
+	orderlyMaxReconsumeTimes       = math.MaxInt32
 )
 
 // ConsumerConfig configures a PushConsumer.
@@ -112,7 +118,8 @@ type ConsumerConfig struct {
 	RebalanceInterval time.Duration
 	// PersistInterval is the offset commit period; 0 means 5 s.
 	PersistInterval time.Duration
-	// MaxReconsumeTimes is the retry limit before the DLQ; 0 means 16.
+	// MaxReconsumeTimes is the retry limit before the DLQ; 0 means 16, or
+	// no limit (MaxInt32) for orderly consumers.
 	MaxReconsumeTimes int
 	// ConsumeGoroutines run handlers; 0 means 20.
 	ConsumeGoroutines int
@@ -121,6 +128,18 @@ type ConsumerConfig struct {
 	OffsetStoreDir string
 	// Allocate picks this member's queues; nil means AllocateAveragely.
 	Allocate AllocateStrategy
+	// Orderly consumes each queue in offset order, one batch at a time
+	// (MessageListenerOrderly). In clustering mode the consumer holds the
+	// broker lock (LOCK_BATCH_MQ) of every queue it consumes. A handler's
+	// ConsumeRetryLater suspends the queue for SuspendCurrentQueueTime and
+	// consumes the same messages again.
+	Orderly bool
+	// LockInterval is the lock renewal period of orderly clustering
+	// consumers; 0 means 20 s.
+	LockInterval time.Duration
+	// SuspendCurrentQueueTime is the pause before an orderly retry; 0
+	// means 1 s.
+	SuspendCurrentQueueTime time.Duration
 }
 
 func (c *ConsumerConfig) withDefaults() error {
@@ -156,6 +175,9 @@ func (c *ConsumerConfig) withDefaults() error {
 	}
 	if c.MaxReconsumeTimes <= 0 {
 		c.MaxReconsumeTimes = DefaultMaxReconsumeTimes
+		if c.Orderly {
+			c.MaxReconsumeTimes = orderlyMaxReconsumeTimes
+		}
 	}
 	if c.ConsumeGoroutines <= 0 {
 		c.ConsumeGoroutines = DefaultConsumeGoroutines
@@ -169,6 +191,12 @@ func (c *ConsumerConfig) withDefaults() error {
 	}
 	if c.Allocate == nil {
 		c.Allocate = AllocateAveragely
+	}
+	if c.LockInterval <= 0 {
+		c.LockInterval = DefaultLockInterval
+	}
+	if c.SuspendCurrentQueueTime <= 0 {
+		c.SuspendCurrentQueueTime = DefaultSuspendCurrentQueueTime
 	}
 	if c.ConsumeTimestamp.IsZero() {
 		c.ConsumeTimestamp = time.Now().Add(-DefaultConsumeTimestampAgo)
@@ -196,6 +224,33 @@ type processQueue struct {
 	mu        sync.Mutex
 	msgs      map[int64]*message.MessageExt
 	maxOffset int64 // highest queue offset ever put
+
+	// Orderly consumption.
+	signal   chan struct{} // messages arrived
+	lockedAt atomic.Int64  // unix ms of the last successful broker lock; 0 = not locked
+}
+
+// lockFresh reports whether the broker lock was renewed recently enough
+// to consume (ProcessQueue.isLockExpired).
+func (q *processQueue) lockFresh() bool {
+	at := q.lockedAt.Load()
+	return at > 0 && time.Since(time.UnixMilli(at)) < lockMaxLiveTime
+}
+
+// lowest returns up to n messages with the smallest offsets, in order.
+func (q *processQueue) lowest(n int) []*message.MessageExt {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	offs := make([]int64, 0, len(q.msgs))
+	for off := range q.msgs {
+		offs = append(offs, off)
+	}
+	slices.Sort(offs)
+	out := make([]*message.MessageExt, 0, min(n, len(offs)))
+	for _, off := range offs[:min(n, len(offs))] {
+		out = append(out, q.msgs[off])
+	}
+	return out
 }
 
 func (q *processQueue) put(msgs []*message.MessageExt) {
@@ -375,6 +430,9 @@ func (pc *PushConsumer) Start() error {
 	every(ctx, &pc.wg, pc.core.cfg.PollNameServerInterval, pc.core.refreshRoutes)
 	every(ctx, &pc.wg, pc.core.cfg.HeartbeatInterval, func(ctx context.Context) { _ = pc.heartbeat(ctx) })
 	every(ctx, &pc.wg, pc.cfg.PersistInterval, func(ctx context.Context) { _ = pc.persist(ctx) })
+	if pc.lockingOrderly() {
+		every(ctx, &pc.wg, pc.cfg.LockInterval, pc.renewLocks)
+	}
 	pc.wg.Add(1)
 	go pc.rebalanceLoop(ctx)
 	pc.triggerRebalance()
@@ -404,6 +462,15 @@ func (pc *PushConsumer) Shutdown(ctx context.Context) error {
 	close(pc.tasks)
 	pc.consumeW.Wait()
 	err := pc.persist(ctx)
+	if pc.lockingOrderly() {
+		mqs := make([]MessageQueue, 0, len(pqs))
+		for _, q := range pqs {
+			mqs = append(mqs, q.mq)
+		}
+		uctx, cancel := pc.core.timeout(ctx)
+		pc.unlock(uctx, mqs)
+		cancel()
+	}
 	unregisterConsumer(ctx, pc.core, pc.cfg.Group, pc.lg)
 	if cerr := pc.core.close(); err == nil {
 		err = cerr
@@ -545,11 +612,25 @@ func (pc *PushConsumer) rebalance(ctx context.Context) {
 		<-q.done
 		pctx, cancel := pc.core.timeout(ctx)
 		_ = pc.offsets.persist(pctx, []MessageQueue{q.mq})
+		if pc.lockingOrderly() {
+			pc.unlock(pctx, []MessageQueue{q.mq})
+		}
 		cancel()
 		pc.offsets.remove(q.mq)
 	}
 	slices.SortFunc(add, compareQueues)
+	locked := map[MessageQueue]bool{}
+	if pc.lockingOrderly() && len(add) > 0 {
+		lctx, cancel := pc.core.timeout(ctx)
+		for _, mq := range pc.lock(lctx, add) {
+			locked[mq] = true
+		}
+		cancel()
+	}
 	for _, mq := range add {
+		if pc.lockingOrderly() && !locked[mq] {
+			continue // another member still holds it; the next rebalance retries
+		}
 		octx, cancel := pc.core.timeout(ctx)
 		off, err := pc.startOffset(octx, mq)
 		cancel()
@@ -558,7 +639,7 @@ func (pc *PushConsumer) rebalance(ctx context.Context) {
 				zap.Int32("queueId", mq.QueueID), zap.Error(err))
 			continue
 		}
-		pc.startQueue(mq, off)
+		pc.startQueue(mq, off, locked[mq])
 	}
 }
 
@@ -606,18 +687,26 @@ func (pc *PushConsumer) startOffset(ctx context.Context, mq MessageQueue) (int64
 	}
 }
 
-func (pc *PushConsumer) startQueue(mq MessageQueue, offset int64) {
+func (pc *PushConsumer) startQueue(mq MessageQueue, offset int64, locked bool) {
 	pc.mu.Lock()
 	defer pc.mu.Unlock()
 	if !pc.mu.running {
 		return
 	}
 	ctx, cancel := context.WithCancel(pc.mu.ctx)
-	q := &processQueue{mq: mq, cancel: cancel, done: make(chan struct{}), msgs: map[int64]*message.MessageExt{}, maxOffset: -1}
+	q := &processQueue{mq: mq, cancel: cancel, done: make(chan struct{}), msgs: map[int64]*message.MessageExt{}, maxOffset: -1,
+		signal: make(chan struct{}, 1)}
+	if locked {
+		q.lockedAt.Store(time.Now().UnixMilli())
+	}
 	pc.mu.pqs[mq] = q
 	pc.offsets.update(mq, offset, false)
 	pc.wg.Add(1)
 	go pc.pullLoop(ctx, q, offset)
+	if pc.cfg.Orderly {
+		pc.wg.Add(1)
+		go pc.orderlyLoop(ctx, q)
+	}
 }
 
 // sleep waits d or until ctx ends; it reports whether to go on.
@@ -702,6 +791,13 @@ func (pc *PushConsumer) pullLoop(ctx context.Context, q *processQueue, next int6
 
 // dispatch splits pulled messages into handler batches.
 func (pc *PushConsumer) dispatch(ctx context.Context, q *processQueue, msgs []*message.MessageExt) {
+	if pc.cfg.Orderly {
+		select {
+		case q.signal <- struct{}{}:
+		default:
+		}
+		return
+	}
 	for len(msgs) > 0 {
 		n := min(len(msgs), pc.cfg.ConsumeBatchSize)
 		select {
@@ -736,16 +832,7 @@ func (pc *PushConsumer) consume(t consumeTask) {
 	if t.pq.dropped.Load() {
 		return
 	}
-	retry := retryTopic(pc.cfg.Group)
-	now := strconv.FormatInt(time.Now().UnixMilli(), 10)
-	for _, m := range t.msgs {
-		if m.Topic == retry {
-			if orig := m.Property(message.PropertyRetryTopic); orig != "" {
-				m.Topic = orig
-			}
-		}
-		m.SetProperty(message.PropertyConsumeStartTimestamp, now)
-	}
+	pc.beforeConsume(t.msgs)
 	h := pc.handlerFor(t.msgs[0].Topic)
 	result := ConsumeSuccess
 	if h != nil {
@@ -779,6 +866,21 @@ func (pc *PushConsumer) consume(t consumeTask) {
 	}
 	if off := t.pq.remove(t.msgs); off >= 0 && !t.pq.dropped.Load() {
 		pc.offsets.update(t.pq.mq, off, true)
+	}
+}
+
+// beforeConsume restores the original topic of retried messages and stamps
+// the consume start time (resetRetryAndNamespace).
+func (pc *PushConsumer) beforeConsume(msgs []*message.MessageExt) {
+	retry := retryTopic(pc.cfg.Group)
+	now := strconv.FormatInt(time.Now().UnixMilli(), 10)
+	for _, m := range msgs {
+		if m.Topic == retry {
+			if orig := m.Property(message.PropertyRetryTopic); orig != "" {
+				m.Topic = orig
+			}
+		}
+		m.SetProperty(message.PropertyConsumeStartTimestamp, now)
 	}
 }
 
@@ -818,13 +920,18 @@ func (pc *PushConsumer) consumeLater(t consumeTask) {
 // (CONSUMER_SEND_MSG_BACK); if that fails it re-sends the message to the
 // retry topic itself, as the Java consumer does.
 func (pc *PushConsumer) sendBack(m *message.MessageExt, mq MessageQueue) error {
+	return pc.sendBackLevel(m, mq, 0, int32(pc.cfg.MaxReconsumeTimes))
+}
+
+// sendBackLevel is sendBack with an explicit delay level (-1: straight to
+// the DLQ) and retry limit.
+func (pc *PushConsumer) sendBackLevel(m *message.MessageExt, mq MessageQueue, delayLevel, maxTimes int32) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	maxTimes := int32(pc.cfg.MaxReconsumeTimes)
 	h := &protocol.ConsumerSendMsgBackRequestHeader{
 		Offset:            m.CommitLogOffset,
 		Group:             pc.cfg.Group,
-		DelayLevel:        0,
+		DelayLevel:        delayLevel,
 		OriginMsgID:       m.ClientMsgID(),
 		OriginTopic:       m.Topic,
 		MaxReconsumeTimes: &maxTimes,
@@ -855,8 +962,13 @@ func (pc *PushConsumer) sendBack(m *message.MessageExt, mq MessageQueue) error {
 		props[message.PropertyOriginMessageID] = m.ClientMsgID()
 	}
 	props[message.PropertyReconsumeTime] = strconv.Itoa(int(m.ReconsumeTimes) + 1)
-	props[message.PropertyMaxReconsumeTimes] = strconv.Itoa(pc.cfg.MaxReconsumeTimes)
-	props[message.PropertyDelayTimeLevel] = strconv.Itoa(3 + int(m.ReconsumeTimes))
+	props[message.PropertyMaxReconsumeTimes] = strconv.Itoa(int(maxTimes))
+	if delayLevel >= 0 {
+		props[message.PropertyDelayTimeLevel] = strconv.Itoa(3 + int(m.ReconsumeTimes))
+	} else {
+		// Reconsume count at the limit: the broker stores it in the DLQ.
+		props[message.PropertyReconsumeTime] = strconv.Itoa(int(maxTimes))
+	}
 	delete(props, message.PropertyMinOffset)
 	delete(props, message.PropertyMaxOffset)
 	delete(props, message.PropertyConsumeStartTimestamp)
