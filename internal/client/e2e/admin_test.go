@@ -162,3 +162,74 @@ func TestAdminOffsetsAndConnections(t *testing.T) {
 		return err == nil && len(conns) == 1 && conns[0].ClientID == p.ClientID()
 	}, 40*time.Second, 50*time.Millisecond)
 }
+
+func TestAdminToolsCalls(t *testing.T) {
+	e := startEnv(t)
+	ctx := context.Background()
+	e.createTopic("ToolTopic", 2)
+	p := e.producer("pg")
+	mq := client.MessageQueue{Topic: "ToolTopic", BrokerName: "broker-a", QueueID: 0}
+	var times []time.Time
+	for i := 0; i < 4; i++ {
+		times = append(times, time.Now())
+		_, err := p.SendToQueue(ctx, &message.Message{Topic: "ToolTopic", Body: []byte{byte('a' + i)}}, mq)
+		require.NoError(t, err)
+		// Space the store times, so the offset nearest times[i] is message i.
+		now := time.Now().UnixMilli()
+		require.Eventually(t, func() bool { return time.Now().UnixMilli() > now+20 }, time.Second, time.Millisecond)
+	}
+	require.Eventually(t, func() bool {
+		n, err := e.admin.MaxOffset(ctx, mq)
+		return err == nil && n == 4
+	}, 20*time.Second, 5*time.Millisecond)
+
+	m, err := e.admin.QueryMessageByOffset(ctx, mq, 2)
+	require.NoError(t, err)
+	require.Equal(t, "c", string(m.Body))
+	_, err = e.admin.QueryMessageByOffset(ctx, mq, 9)
+	require.Error(t, err)
+
+	earliest, err := e.admin.EarliestMsgStoreTime(ctx, mq)
+	require.NoError(t, err)
+	require.GreaterOrEqual(t, earliest, times[0].UnixMilli())
+
+	// Reset an offline group to the third message's time, then to the end.
+	require.NoError(t, e.admin.UpdateConsumerOffset(ctx, "reset-g", mq, 4))
+	got, err := e.admin.ResetOffsetByTime(ctx, "reset-g", "ToolTopic", times[2], false)
+	require.NoError(t, err)
+	require.Equal(t, int64(2), got[mq])
+	off, err := e.admin.QueryConsumerOffset(ctx, "reset-g", mq)
+	require.NoError(t, err)
+	require.Equal(t, int64(2), off)
+	got, err = e.admin.ResetOffsetByTime(ctx, "reset-g", "ToolTopic", time.Time{}, false)
+	require.NoError(t, err)
+	require.Equal(t, int64(2), got[mq], "without force an offset never moves forward")
+	got, err = e.admin.ResetOffsetByTime(ctx, "reset-g", "ToolTopic", time.Time{}, true)
+	require.NoError(t, err)
+	require.Equal(t, int64(4), got[mq])
+
+	require.NoError(t, e.admin.CloneGroupOffset(ctx, "reset-g", "clone-g", "ToolTopic", true))
+	off, err = e.admin.QueryConsumerOffset(ctx, "clone-g", mq)
+	require.NoError(t, err)
+	require.Equal(t, int64(4), off)
+	groups, err := e.admin.TopicConsumedBy(ctx, "ToolTopic")
+	require.NoError(t, err)
+	require.Contains(t, groups, "reset-g")
+	require.Contains(t, groups, "clone-g")
+
+	tcs, err := e.admin.TopicConfigs(ctx, e.broker.BrokerAddr())
+	require.NoError(t, err)
+	require.Equal(t, int32(2), tcs["ToolTopic"].WriteQueueNums)
+
+	counts, err := e.admin.WipeWritePerm(ctx, "broker-a")
+	require.NoError(t, err)
+	require.Positive(t, counts[e.ns.Addr()])
+	route, err := e.admin.TopicRoute(ctx, "ToolTopic")
+	require.NoError(t, err)
+	require.Equal(t, int32(4), route.QueueDatas[0].Perm, "write bit wiped")
+	_, err = e.admin.AddWritePerm(ctx, "broker-a")
+	require.NoError(t, err)
+	route, err = e.admin.TopicRoute(ctx, "ToolTopic")
+	require.NoError(t, err)
+	require.Equal(t, int32(6), route.QueueDatas[0].Perm)
+}
