@@ -1,9 +1,12 @@
 package broker
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
+	"time"
 
 	"github.com/magiconair/properties"
 	"go.uber.org/zap"
@@ -42,6 +45,10 @@ type MetaDeps struct {
 	// DeleteTopicFiles removes a deleted topic's consume queues; nil does
 	// nothing.
 	DeleteTopicFiles func(topic string) error
+
+	// CallConsumerTimeout bounds a request proxied to a client
+	// (GET_CONSUMER_RUNNING_INFO); 0 means 10 s.
+	CallConsumerTimeout time.Duration
 }
 
 // MetaProcessor serves the broker's metadata commands: client heartbeats
@@ -53,10 +60,17 @@ type MetaProcessor struct {
 	lg *zap.Logger
 }
 
+// minVersionCallConsumer is V3_1_8_SNAPSHOT: older clients cannot answer
+// proxied admin requests.
+const minVersionCallConsumer = 62
+
 // NewMetaProcessor returns the processors over d.
 func NewMetaProcessor(d MetaDeps, lg *zap.Logger) *MetaProcessor {
 	if lg == nil {
 		lg = zap.NewNop()
+	}
+	if d.CallConsumerTimeout <= 0 {
+		d.CallConsumerTimeout = 10 * time.Second
 	}
 	return &MetaProcessor{d: d, lg: lg}
 }
@@ -96,6 +110,7 @@ func RegisterMeta(srv *remoting.Server, p *MetaProcessor, pools MetaPools) {
 	srv.Register(protocol.GetSystemTopicListFromBroker, p.GetSystemTopicListFromBroker, pools.Admin)
 	srv.Register(protocol.GetAllProducerInfo, p.GetAllProducerInfo, pools.Admin)
 	srv.Register(protocol.CloneGroupOffset, p.CloneGroupOffset, pools.Admin)
+	srv.Register(protocol.GetConsumerRunningInfo, p.GetConsumerRunningInfo, pools.Admin)
 	srv.OnClose(p.d.Clients.ConnClosed)
 }
 
@@ -596,4 +611,60 @@ func (p *MetaProcessor) CloneGroupOffset(_ *remoting.Conn, req *remoting.Command
 		p.d.Offsets.CloneOffset(h.SrcGroup, h.DestGroup, topic)
 	}
 	return metaOK(req)
+}
+
+// GetConsumerRunningInfo proxies the request to the named client over its
+// heartbeat connection and answers with the client's response unchanged
+// (AdminBrokerProcessor.callConsumer). The worker is not held while the
+// client answers: the reply is sent from the callback.
+func (p *MetaProcessor) GetConsumerRunningInfo(c *remoting.Conn, req *remoting.Command) *remoting.Command {
+	var h protocol.GetConsumerRunningInfoRequestHeader
+	if resp := decodeHeader(req, &h); resp != nil {
+		return resp
+	}
+	return p.callConsumer(c, req, h.ConsumerGroup, h.ClientID)
+}
+
+// callConsumer forwards req (same code, every ext field, the body) to the
+// client clientID of group and relays its answer.
+func (p *MetaProcessor) callConsumer(c *remoting.Conn, req *remoting.Command, group, clientID string) *remoting.Command {
+	ch := p.d.Clients.ConsumerChannel(group, clientID)
+	if ch == nil {
+		return metaFail(req, protocol.SystemError, fmt.Sprintf("The Consumer <%s> <%s> not online", group, clientID))
+	}
+	if ch.Version < minVersionCallConsumer {
+		return metaFail(req, protocol.SystemError, fmt.Sprintf("The Consumer <%s> Version <%d> too low to finish, please upgrade it to V3_1_8_SNAPSHOT", clientID, ch.Version))
+	}
+	fwd := remoting.NewRequest(req.RequestCode(), nil, req.Body)
+	for k, v := range req.ExtFields {
+		fwd.SetExt(k, v)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), p.d.CallConsumerTimeout)
+	reply := func(resp *remoting.Command) {
+		if req.IsOneway() {
+			return
+		}
+		resp.Opaque = req.Opaque
+		resp.Flag |= remoting.FlagResponse
+		resp.SerializeType = req.SerializeType
+		if err := c.Reply(resp); err != nil {
+			p.lg.Debug("reply to proxied consumer call failed", zap.String("remoteAddr", c.RemoteAddr()), zap.Error(err))
+		}
+	}
+	err := ch.Conn.InvokeAsync(ctx, fwd, func(resp *remoting.Command, err error) {
+		defer cancel()
+		switch {
+		case err == nil:
+			reply(resp)
+		case errors.Is(err, remoting.ErrTimeout):
+			reply(metaFail(req, protocol.ConsumeMsgTimeout, fmt.Sprintf("consumer <%s> <%s> Timeout: %v", group, clientID, err)))
+		default:
+			reply(metaFail(req, protocol.SystemError, fmt.Sprintf("invoke consumer <%s> <%s> Exception: %v", group, clientID, err)))
+		}
+	})
+	if err != nil {
+		cancel()
+		return metaFail(req, protocol.SystemError, fmt.Sprintf("invoke consumer <%s> <%s> Exception: %v", group, clientID, err))
+	}
+	return nil
 }

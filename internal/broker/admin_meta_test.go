@@ -654,3 +654,42 @@ func TestMetaProcessorCloneGroupOffset(t *testing.T) {
 	requireCode(t, a.invoke(t, remoting.NewRequest(protocol.CloneGroupOffset, map[string]string{"srcGroup": "src"}, nil)),
 		protocol.SystemError, "the custom field <destGroup> is null")
 }
+
+func TestMetaProcessorGetConsumerRunningInfo(t *testing.T) {
+	e := newMetaEnv(t, func(_ *Config, d *MetaDeps) { d.CallConsumerTimeout = 200 * time.Millisecond })
+	consumer, slow, adminCli := e.client(), e.client(), e.client()
+	answer := func(_ *remoting.Conn, req *remoting.Command) *remoting.Command {
+		resp := remoting.NewResponse(req, protocol.Success, "")
+		resp.Body = []byte(`{"properties":{"clientId":"` + req.ExtFields["clientId"] + `","jstack":"` + req.ExtFields["jstackEnable"] + `"}}`)
+		return resp
+	}
+	consumer.cli.Register(protocol.GetConsumerRunningInfo, answer)
+	release := make(chan struct{})
+	t.Cleanup(func() { close(release) })
+	slow.cli.Register(protocol.GetConsumerRunningInfo, func(c *remoting.Conn, req *remoting.Command) *remoting.Command {
+		<-release
+		return answer(c, req)
+	})
+	requireCode(t, consumer.invoke(t, heartbeatReq(goHeartbeat("x@a", "cg", 1, "T"))), protocol.Success, "")
+	requireCode(t, slow.invoke(t, heartbeatReq(goHeartbeat("x@slow", "cg", 1, "T"))), protocol.Success, "")
+
+	ask := func(client string) *remoting.Command {
+		return adminCli.invoke(t, remoting.NewRequest(protocol.GetConsumerRunningInfo, protocol.EncodeHeader(
+			&protocol.GetConsumerRunningInfoRequestHeader{ConsumerGroup: "cg", ClientID: client, JstackEnable: true}), nil))
+	}
+	resp := ask("x@a")
+	requireCode(t, resp, protocol.Success, "")
+	require.Equal(t, `{"properties":{"clientId":"x@a","jstack":"true"}}`, string(resp.Body))
+
+	requireCode(t, ask("x@slow"), protocol.ConsumeMsgTimeout, "consumer <cg> <x@slow> Timeout")
+	requireCode(t, ask("x@nobody"), protocol.SystemError, "The Consumer <cg> <x@nobody> not online")
+	requireCode(t, adminCli.invoke(t, remoting.NewRequest(protocol.GetConsumerRunningInfo, map[string]string{"consumerGroup": "cg"}, nil)),
+		protocol.SystemError, "the custom field <clientId> is null")
+
+	// A client too old to answer.
+	old := e.client()
+	req := heartbeatReq(goHeartbeat("x@old", "cg", 1, "T"))
+	req.Version = 61
+	requireCode(t, old.invoke(t, req), protocol.Success, "")
+	requireCode(t, ask("x@old"), protocol.SystemError, "Version <61> too low")
+}

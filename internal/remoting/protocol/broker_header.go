@@ -97,3 +97,11 @@ type CloneGroupOffsetRequestHeader struct {
 	Topic     string `rmq:"topic,omitempty"`
 	Offline   bool   `rmq:"offline"`
 }
+
+// GetConsumerRunningInfoRequestHeader is GET_CONSUMER_RUNNING_INFO's header
+// (307), sent by admin tools to the broker and proxied to the client.
+type GetConsumerRunningInfoRequestHeader struct {
+	ConsumerGroup string `rmq:"consumerGroup,required"`
+	ClientID      string `rmq:"clientId,required"`
+	JstackEnable  bool   `rmq:"jstackEnable"`
+}
