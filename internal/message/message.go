@@ -2,7 +2,6 @@ package message
 
 import (
 	"net/netip"
-	"sort"
 	"strings"
 )
 
@@ -178,15 +177,4 @@ func (m *MessageExt) ClientMsgID() string {
 		return u
 	}
 	return m.MsgID
-}
-
-// sortedKeys returns the map's keys in order, so our encodings are
-// deterministic.
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -1,6 +1,9 @@
 package message
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // Properties string (MessageDecoder.messageProperties2String and
 // string2messageProperties):
@@ -25,7 +28,18 @@ func EncodeProperties(props map[string]string) string {
 		return ""
 	}
 	var sb strings.Builder
-	for _, k := range sortedKeys(props) {
+	n := 0
+	for k, v := range props {
+		n += len(k) + len(v) + 2
+	}
+	sb.Grow(n)
+	var buf [16]string
+	keys := buf[:0]
+	for k := range props {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
 		v := props[k]
 		if v == "" {
 			continue

@@ -109,7 +109,9 @@ func openCommitLog(cfg *Config, lg *zap.Logger) (*CommitLog, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open commit log: %w", err)
 	}
-	q.usePwrite()
+	if cfg.FlushDiskType == SyncFlush {
+		q.usePwrite() // see doc.go, "Durable path"
+	}
 	return &CommitLog{cfg: cfg, q: q, lg: lg, queueTable: make(map[topicQueueKey]int64),
 		delayLevels: levels, onAppend: func() {},
 		flush: func(context.Context, int64, bool) PutStatus { return PutOK }}, nil

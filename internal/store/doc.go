@@ -27,32 +27,35 @@
 //
 // # Durable path
 //
-// Commit-log appends are pwrite(2) on the current file's descriptor;
-// every read (dispatch, pulls, HA, recovery) goes through a shared mmap
-// of the same file, which sees the same page cache. Durability is
-// fdatasync(2) on that descriptor. Consume-queue units (20 bytes) are
-// copied straight into their mapping.
+// Reads (dispatch, pulls, HA, recovery) always go through a shared mmap of
+// each file. Appends depend on flushDiskType:
+//   - ASYNC_FLUSH copies records into the mapping of a freshly created
+//     (sparse) file;
+//   - SYNC_FLUSH writes them with pwrite(2) on the file's descriptor.
 //
-// Why, measured by bench_test.go on this machine (2 shared vCPUs, wall
+// Either way durability is fdatasync(2) on the descriptor, which writes
+// back the page-cache pages the mapping or pwrite dirtied. Consume-queue
+// units (20 bytes) are copied into their mapping.
+//
+// Why, measured by bench_test.go on this machine (2 shared vCPUs; wall
 // times swing several-fold with other load, so CPU per operation is
-// reported too):
-//   - writing 1 KiB records: pwrite ≈2.7 µs CPU/op, copy into freshly
-//     mapped pages ≈1.8–2.4 µs CPU but 3–12 µs wall (page faults);
-//     pre-touched pages that were synced since fault again on the next
-//     write (the kernel write-protects clean shared pages), so touching
-//     ahead does not help once flushes run, and SYNC_FLUSH flushes all the
-//     time. pwrite never takes a write fault.
-//   - group commit of 1 KiB records, 64 writers: pwrite+fdatasync
-//     12–26 k msgs/s, mmap+fdatasync 6–16 k, mmap+msync 9–18 k; with one
-//     writer msync was the slowest (93–530 msgs/s against 635–1600).
+// reported too), 1 KiB records:
+//   - plain writes: copy into fresh mapped pages 1.2–1.8 µs/op, pwrite
+//     2.5–2.8 µs/op, copy into pre-touched pages 2.7 µs/op and pwrite into
+//     them 3.4–4.3 µs/op. Here pre-touching hurt: once a flush cleaned the
+//     touched pages, the kernel write-protects them and the next write
+//     faults again, now on an allocated block. So the preallocator only
+//     creates, sizes and maps the next file (warmMapedFileEnable makes it
+//     pre-fault and sync as RocketMQ does).
+//   - group commit, 64 writers: pwrite+fdatasync 12–18 k msgs/s at
+//     17.5 µs CPU/msg, mmap+fdatasync 6–17 k at 41 µs, mmap+msync 9–18 k
+//     at 38 µs; with SYNC_FLUSH every page is cleaned by the next sync, so
+//     mmap writes fault on almost every page, while pwrite never faults.
 //
-// So the store uses pwrite+fdatasync with mmap reads: RocketMQ's file
-// layout and guarantees are unchanged (a SYNC_FLUSH put is acknowledged
-// after the fdatasync that covers it; ASYNC_FLUSH syncs every
+// RocketMQ's file layout and guarantees are unchanged: a SYNC_FLUSH put is
+// acknowledged after the fdatasync that covers it; ASYNC_FLUSH syncs every
 // flushIntervalCommitLog ms once flushCommitLogLeastPages pages are
-// dirty, everything every flushCommitLogThoroughInterval ms). A
-// preallocator still creates, sizes and maps the next file off the hot
-// path, and pre-faults it when warmMapedFileEnable is set. Files are
+// dirty, everything every flushCommitLogThoroughInterval ms. Files are
 // created under a temporary name and renamed, so a crash never leaves a
 // file of the wrong size.
 //

@@ -12,7 +12,7 @@ package store
 //
 //	openMappedFileQueue(dir, fileSize, lg)   load existing files (each must be fileSize bytes), newest last;
 //	                                         loaded files are provisionally full (wrote = flushed = fileSize)
-//	q.usePwrite()                            commit log: write with pwrite(2) instead of copying into the mapping
+//	q.usePwrite()                            write with pwrite(2) instead of copying into the mapping
 //	q.lastOrCreate(start)                    the last file, or a new one when there is none or the last is full;
 //	                                         start is the first file's offset when the queue is empty
 //	q.appendBytes(b)                         append to the last file, creating the next when b does not fit
@@ -32,13 +32,13 @@ package store
 // (the commit log's put lock, or the dispatcher for consume queues); wrote
 // is stored after the bytes are copied, so readers that load it see them.
 //
-// Commit-log writes are pwrite(2) on the file descriptor (consume-queue
-// units are copied into the mapping); reads go through the shared mapping,
-// which sees the same page cache. Durability is fdatasync on the
-// descriptor (doc.go says why: no write faults on the append path, and
-// group commit through fdatasync beat msync). A preallocator creates, sizes
-// and maps the next commit-log file off the hot path; with
-// warmMapedFileEnable it also pre-faults and syncs every page.
+// Writes are copies into the shared mapping, or pwrite(2) on the file
+// descriptor after usePwrite (the SYNC_FLUSH commit log); reads go through
+// the mapping, which sees the same page cache either way. Durability is
+// fdatasync on the descriptor (doc.go, "Durable path", has the figures). A
+// preallocator creates, sizes and maps the next commit-log file off the
+// hot path; with warmMapedFileEnable it also pre-faults and syncs every
+// page.
 
 import (
 	"context"
