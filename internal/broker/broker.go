@@ -52,10 +52,12 @@ type Broker struct {
 
 	stats brokerStats
 
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
-	regMu  sync.Mutex // one registration round at a time
-	closed atomic.Bool
+	cancel     context.CancelFunc
+	wg         sync.WaitGroup
+	regMu      sync.Mutex  // one registration round at a time
+	regPending atomic.Bool // a change-triggered round is queued
+	runCtx     context.Context
+	closed     atomic.Bool
 }
 
 // brokerStats are the counters GET_BROKER_RUNTIME_INFO reports.
@@ -138,6 +140,9 @@ func (b *Broker) Start() error {
 	b.hold = newPullHold(holdEvery, b.store.MaxOffsetInQueue, b.lg)
 	b.watchArrivals()
 
+	b.runCtx, b.cancel = context.WithCancel(context.Background())
+	b.ns = remoting.NewClient(remoting.ClientConfig{}, b.lg.Named("namesrv-client"))
+
 	mainAddr := net.JoinHostPort(b.cfg.BrokerIP1, strconv.Itoa(b.cfg.ListenPort))
 	fastAddr := net.JoinHostPort(b.cfg.BrokerIP1, strconv.Itoa(fastPort))
 	b.main = remoting.NewServer(remoting.ServerConfig{ListenAddr: mainAddr}, b.lg.Named("remoting"))
@@ -145,18 +150,22 @@ func (b *Broker) Start() error {
 	b.registerProcessors(b.main, true)
 	b.registerProcessors(b.fast, false)
 	if err := b.main.Start(); err != nil {
+		b.cancel()
+		b.ns.Close()
+		b.main = nil
 		b.store.Close()
 		return fmt.Errorf("start broker: listen on %s: %w", mainAddr, err)
 	}
 	if err := b.fast.Start(); err != nil {
+		b.cancel()
+		b.ns.Close()
 		b.main.Shutdown(context.Background())
+		b.main = nil
 		b.store.Close()
 		return fmt.Errorf("start broker: listen on fast port %s: %w", fastAddr, err)
 	}
-	b.ns = remoting.NewClient(remoting.ClientConfig{}, b.lg.Named("namesrv-client"))
 
-	ctx, cancel := context.WithCancel(context.Background())
-	b.cancel = cancel
+	ctx := b.runCtx
 	b.goRun(func() { b.hold.run(ctx) })
 	b.goRun(func() { b.persistLoop(ctx) })
 	b.goRun(func() { b.registerLoop(ctx) })
@@ -207,8 +216,8 @@ func (b *Broker) Store() *store.Store { return b.store }
 // background work, persists the tables and closes the store (a clean
 // close removes the abort file).
 func (b *Broker) Shutdown(ctx context.Context) error {
-	if !b.closed.CompareAndSwap(false, true) {
-		return nil
+	if b.main == nil || b.ns == nil || !b.closed.CompareAndSwap(false, true) {
+		return nil // never started, or shut down already
 	}
 	var errs []error
 	b.unregisterAll(ctx)

@@ -48,8 +48,8 @@ func (b *Broker) registerBody() *protocol.RegisterBrokerBody {
 	table := make(map[string]*protocol.TopicConfig, len(topics))
 	for name, tc := range topics {
 		tc := tc
-		if b.cfg.BrokerPermission != protocol.PermRead|protocol.PermWrite {
-			tc.Perm = int32(b.cfg.BrokerPermission)
+		if perm := b.rc().BrokerPermission; perm != protocol.PermRead|protocol.PermWrite {
+			tc.Perm = int32(perm)
 		}
 		table[name] = &tc
 	}
@@ -72,6 +72,9 @@ func (b *Broker) registerAll(ctx context.Context) int {
 	}
 	b.regMu.Lock()
 	defer b.regMu.Unlock()
+	if b.closed.Load() {
+		return 0 // unregistered already, or about to be
+	}
 	body := b.registerBody()
 	var raw []byte
 	if b.cfg.CompressedRegister {
@@ -119,6 +122,8 @@ func (b *Broker) registerAll(ctx context.Context) int {
 
 // unregisterAll sends UNREGISTER_BROKER to every name server (3 s each).
 func (b *Broker) unregisterAll(ctx context.Context) {
+	b.regMu.Lock() // after any registration round in flight
+	defer b.regMu.Unlock()
 	hdr := protocol.UnRegisterBrokerRequestHeader{
 		BrokerName:  b.cfg.BrokerName,
 		BrokerAddr:  b.cfg.BrokerAddr(),
@@ -146,12 +151,18 @@ func (b *Broker) unregisterAll(ctx context.Context) {
 }
 
 // topicsChanged re-registers at once after a topic change, off the
-// caller's goroutine.
+// caller's goroutine. Changes that arrive while a round is pending share
+// it: the round snapshots the table only when it starts.
 func (b *Broker) topicsChanged([]protocol.TopicConfig) {
-	if b.closed.Load() || b.ns == nil {
+	if b.closed.Load() || b.ns == nil || !b.regPending.CompareAndSwap(false, true) {
 		return
 	}
-	go b.registerAll(context.Background())
+	go func() {
+		b.regMu.Lock() // let the round in flight finish first
+		b.regMu.Unlock()
+		b.regPending.Store(false)
+		b.registerAll(b.runCtx)
+	}()
 }
 
 // crc32Masked is the bodyCrc32 of REGISTER_BROKER: CRC32 of the body with
