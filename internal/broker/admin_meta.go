@@ -46,6 +46,13 @@ type MetaDeps struct {
 	// nothing.
 	DeleteTopicFiles func(topic string) error
 
+	// MaxOffset is the store's max logical offset of a queue
+	// (MaxOffsetInQueue) and OffsetByTime the first offset stored at or
+	// after a time in ms (getOffsetInQueueByTime); INVOKE_BROKER_TO_RESET_OFFSET
+	// answers SYSTEM_ERROR without them.
+	MaxOffset    func(topic string, queueID int32) int64
+	OffsetByTime func(topic string, queueID int32, timestamp int64) int64
+
 	// CallConsumerTimeout bounds a request proxied to a client
 	// (GET_CONSUMER_RUNNING_INFO); 0 means 10 s.
 	CallConsumerTimeout time.Duration
@@ -111,6 +118,7 @@ func RegisterMeta(srv *remoting.Server, p *MetaProcessor, pools MetaPools) {
 	srv.Register(protocol.GetAllProducerInfo, p.GetAllProducerInfo, pools.Admin)
 	srv.Register(protocol.CloneGroupOffset, p.CloneGroupOffset, pools.Admin)
 	srv.Register(protocol.GetConsumerRunningInfo, p.GetConsumerRunningInfo, pools.Admin)
+	srv.Register(protocol.InvokeBrokerToResetOffset, p.InvokeBrokerToResetOffset, pools.Admin)
 	srv.OnClose(p.d.Clients.ConnClosed)
 }
 
@@ -667,4 +675,78 @@ func (p *MetaProcessor) callConsumer(c *remoting.Conn, req *remoting.Command, gr
 		return metaFail(req, protocol.SystemError, fmt.Sprintf("invoke consumer <%s> <%s> Exception: %v", group, clientID, err))
 	}
 	return nil
+}
+
+// minVersionResetOffset is V3_0_7_SNAPSHOT: older clients cannot take
+// RESET_CONSUMER_CLIENT_OFFSET.
+const minVersionResetOffset = 28
+
+// InvokeBrokerToResetOffset computes a group's new offsets for every write
+// queue of a topic (the max offset for timestamp -1, else the offset at
+// that time; a later offset than the committed one only with isForce),
+// pushes them to every member with a oneway RESET_CONSUMER_CLIENT_OFFSET,
+// and answers them (Broker2Client.resetOffset). The stored offsets are not
+// changed here: the clients apply and commit them.
+func (p *MetaProcessor) InvokeBrokerToResetOffset(_ *remoting.Conn, req *remoting.Command) *remoting.Command {
+	var h protocol.ResetOffsetRequestHeader
+	if resp := decodeHeader(req, &h); resp != nil {
+		return resp
+	}
+	tc := p.d.Topics.Get(h.Topic)
+	if tc == nil {
+		return metaFail(req, protocol.SystemError, "[reset-offset] reset offset failed, no topic in this broker. topic="+h.Topic)
+	}
+	if p.d.MaxOffset == nil || p.d.OffsetByTime == nil {
+		return metaFail(req, protocol.SystemError, "[reset-offset] the message store is not available")
+	}
+	brokerName := ""
+	if p.d.Config != nil {
+		brokerName = p.d.Config.Config().BrokerName
+	}
+	offsets := make([]protocol.QueueOffset, 0, tc.WriteQueueNums)
+	for qid := range tc.WriteQueueNums {
+		current := p.d.Offsets.QueryOffset(h.Group, h.Topic, qid)
+		if current == -1 {
+			return metaFail(req, protocol.SystemError, fmt.Sprintf("THe consumer group <%s> not exist", h.Group))
+		}
+		var target int64
+		if h.Timestamp == -1 {
+			target = p.d.MaxOffset(h.Topic, qid)
+		} else {
+			target = p.d.OffsetByTime(h.Topic, qid, h.Timestamp)
+		}
+		target = max(target, 0)
+		if !h.IsForce && target >= current {
+			target = current
+		}
+		offsets = append(offsets, protocol.QueueOffset{
+			Queue:  protocol.MessageQueue{BrokerName: brokerName, QueueID: qid, Topic: h.Topic},
+			Offset: target,
+		})
+	}
+	body := protocol.EncodeResetOffsetBody(offsets)
+	if req.Language == "CPP" {
+		body = protocol.EncodeResetOffsetBodyForC(offsets)
+	}
+	info := p.d.Clients.ConsumerGroup(h.Group)
+	if info == nil || len(info.Channels) == 0 {
+		return metaFail(req, protocol.ConsumerNotOnline, fmt.Sprintf("Consumer not online, so can not reset offset, Group: %s Topic: %s Timestamp: %d", h.Group, h.Topic, h.Timestamp))
+	}
+	ext := protocol.EncodeHeader(&protocol.ResetOffsetRequestHeader{Topic: h.Topic, Group: h.Group, Timestamp: h.Timestamp, IsForce: h.IsForce})
+	for _, ch := range info.Channels {
+		if ch.Version < minVersionResetOffset {
+			return metaFail(req, protocol.SystemError, fmt.Sprintf("the client does not support this feature. version=%d", ch.Version))
+		}
+	}
+	for _, ch := range info.Channels {
+		push := remoting.NewRequest(protocol.ResetConsumerClientOffset, ext, body)
+		push.MarkOneway()
+		if err := ch.Conn.InvokeOneway(push); err != nil {
+			p.lg.Warn("reset consumer offset push failed", zap.String("group", h.Group), zap.String("clientId", ch.ClientID), zap.Error(err))
+		}
+	}
+	p.lg.Info("consumer offsets reset", zap.String("group", h.Group), zap.String("topic", h.Topic), zap.Int64("timestamp", h.Timestamp))
+	resp := metaOK(req)
+	resp.Body = protocol.EncodeResetOffsetBody(offsets)
+	return resp
 }

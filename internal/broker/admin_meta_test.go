@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -692,4 +694,101 @@ func TestMetaProcessorGetConsumerRunningInfo(t *testing.T) {
 	req.Version = 61
 	requireCode(t, old.invoke(t, req), protocol.Success, "")
 	requireCode(t, ask("x@old"), protocol.SystemError, "Version <61> too low")
+}
+
+// goClientResetOffsets parses a ResetOffsetBody the way rocketmq-client-go
+// v2.1.2 does for fastjson text (internal/model.go parseFastJsonFormat,
+// which public packages cannot call): cut the offsetTable text, drop "{{"
+// and the last "}", split on ",{", then each part on "}:".
+func goClientResetOffsets(t *testing.T, body []byte) map[protocol.MessageQueue]int64 {
+	t.Helper()
+	s := string(body)
+	const prefix = `{"offsetTable":`
+	require.True(t, strings.HasPrefix(s, prefix), s)
+	table := s[len(prefix) : len(s)-1]
+	out := map[protocol.MessageQueue]int64{}
+	for _, part := range strings.Split(table[2:len(table)-1], ",{") {
+		kv := strings.Split(part, "}:")
+		require.Len(t, kv, 2, part)
+		var mq protocol.MessageQueue
+		require.NoError(t, json.Unmarshal([]byte("{"+kv[0]+"}"), &mq))
+		off, err := strconv.ParseInt(kv[1], 10, 64)
+		require.NoError(t, err)
+		out[mq] = off
+	}
+	return out
+}
+
+func TestMetaProcessorResetOffset(t *testing.T) {
+	e := newMetaEnv(t, func(_ *Config, d *MetaDeps) {
+		d.MaxOffset = func(topic string, qid int32) int64 { return 20 + int64(qid) }
+		d.OffsetByTime = func(topic string, qid int32, ts int64) int64 { return ts / 1000 }
+	})
+	require.NoError(t, e.d.Topics.Update(protocol.NewTopicConfig("T", 2, 2, 6)))
+	for q := range int32(2) {
+		e.d.Offsets.CommitOffset("h", "cg", "T", q, 10)
+	}
+	consumer, adminCli := e.client(), e.client()
+	var mu sync.Mutex
+	var pushed []*remoting.Command
+	consumer.cli.Register(protocol.ResetConsumerClientOffset, func(_ *remoting.Conn, req *remoting.Command) *remoting.Command {
+		mu.Lock()
+		pushed = append(pushed, req)
+		mu.Unlock()
+		return nil
+	})
+	reset := func(topic, group string, ts int64, force bool) *remoting.Command {
+		return adminCli.invoke(t, remoting.NewRequest(protocol.InvokeBrokerToResetOffset, protocol.EncodeHeader(
+			&protocol.ResetOffsetRequestHeader{Topic: topic, Group: group, Timestamp: ts, IsForce: force}), nil))
+	}
+	requireCode(t, reset("T", "cg", -1, false), protocol.ConsumerNotOnline, "Consumer not online, so can not reset offset, Group: cg Topic: T Timestamp: -1")
+	requireCode(t, consumer.invoke(t, heartbeatReq(goHeartbeat("x@a", "cg", 1, "T"))), protocol.Success, "")
+
+	mq := func(q int32) protocol.MessageQueue {
+		return protocol.MessageQueue{BrokerName: "broker-a", QueueID: q, Topic: "T"}
+	}
+	// waitPush waits for the n-th RESET_CONSUMER_CLIENT_OFFSET (each reset
+	// is awaited before the next, so the n-th recorded is the n-th sent).
+	waitPush := func(n int) *remoting.Command {
+		require.Eventually(t, func() bool { mu.Lock(); defer mu.Unlock(); return len(pushed) == n }, 5*time.Second, 5*time.Millisecond)
+		mu.Lock()
+		defer mu.Unlock()
+		return pushed[n-1]
+	}
+	// To the max offset: later than committed, so only with force.
+	resp := reset("T", "cg", -1, false)
+	requireCode(t, resp, protocol.Success, "")
+	require.Equal(t, `{"offsetTable":{{"brokerName":"broker-a","queueId":0,"topic":"T"}:10,{"brokerName":"broker-a","queueId":1,"topic":"T"}:10}}`, string(resp.Body))
+	waitPush(1)
+	resp = reset("T", "cg", -1, true)
+	requireCode(t, resp, protocol.Success, "")
+	require.Equal(t, map[protocol.MessageQueue]int64{mq(0): 20, mq(1): 21}, goClientResetOffsets(t, resp.Body))
+	waitPush(2)
+	// Back in time: earlier than committed, applied without force.
+	resp = reset("T", "cg", 5000, false)
+	requireCode(t, resp, protocol.Success, "")
+	require.Equal(t, map[protocol.MessageQueue]int64{mq(0): 5, mq(1): 5}, goClientResetOffsets(t, resp.Body))
+
+	// The reset is pushed to the member, header and body as the Go client reads them.
+	last := waitPush(3)
+	require.Equal(t, map[string]string{"topic": "T", "group": "cg", "timestamp": "5000", "isForce": "false"}, last.ExtFields)
+	require.Equal(t, map[protocol.MessageQueue]int64{mq(0): 5, mq(1): 5}, goClientResetOffsets(t, last.Body))
+
+	// A C++ admin gets the same answer; its clients the array form.
+	req := remoting.NewRequest(protocol.InvokeBrokerToResetOffset, protocol.EncodeHeader(
+		&protocol.ResetOffsetRequestHeader{Topic: "T", Group: "cg", Timestamp: 5000}), nil)
+	req.Language = "CPP"
+	requireCode(t, adminCli.invoke(t, req), protocol.Success, "")
+	require.Equal(t, `{"offsetTable":[{"brokerName":"broker-a","offset":5,"queueId":0,"topic":"T"},{"brokerName":"broker-a","offset":5,"queueId":1,"topic":"T"}]}`, string(waitPush(4).Body))
+
+	requireCode(t, reset("Nope", "cg", -1, false), protocol.SystemError, "[reset-offset] reset offset failed, no topic in this broker. topic=Nope")
+	requireCode(t, reset("T", "other", -1, false), protocol.SystemError, "THe consumer group <other> not exist")
+	requireCode(t, adminCli.invoke(t, remoting.NewRequest(protocol.InvokeBrokerToResetOffset, map[string]string{"topic": "T", "group": "cg", "timestamp": "x", "isForce": "true"}, nil)),
+		protocol.SystemError, `the custom field <timestamp> is not a number: "x"`)
+
+	old := e.client()
+	hb := heartbeatReq(goHeartbeat("x@old", "cg", 1, "T"))
+	hb.Version = 27
+	requireCode(t, old.invoke(t, hb), protocol.Success, "")
+	requireCode(t, reset("T", "cg", -1, false), protocol.SystemError, "the client does not support this feature. version=27")
 }

@@ -251,3 +251,48 @@ type ProducerInfo struct {
 type ProducerTableInfo struct {
 	Data map[string][]ProducerInfo `json:"data"`
 }
+
+// QueueOffset is one queue's offset in a MessageQueue-keyed table.
+type QueueOffset struct {
+	Queue  MessageQueue
+	Offset int64
+}
+
+// EncodeResetOffsetBody writes ResetOffsetBody as fastjson does, with
+// MessageQueue object keys (wire-protocol.md §9.8, §11.2):
+//
+//	{"offsetTable":{{"brokerName":"broker-a","queueId":0,"topic":"TopicTest"}:5}}
+//
+// It is not strict JSON; the Go client v2.1.2 parses exactly this form.
+func EncodeResetOffsetBody(offsets []QueueOffset) []byte {
+	b := []byte(`{"offsetTable":{`)
+	for i, qo := range offsets {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, MarshalCompact(qo.Queue)...)
+		b = append(b, ':')
+		b = strconv.AppendInt(b, qo.Offset, 10)
+	}
+	return append(b, "}}"...)
+}
+
+// resetOffsetForC is one entry of ResetOffsetBodyForC.
+type resetOffsetForC struct {
+	BrokerName string `json:"brokerName"`
+	Offset     int64  `json:"offset"`
+	QueueID    int32  `json:"queueId"`
+	Topic      string `json:"topic"`
+}
+
+// EncodeResetOffsetBodyForC writes ResetOffsetBodyForC, the form C++
+// clients get: {"offsetTable":[{"brokerName":..,"offset":5,"queueId":0,"topic":..}]}.
+func EncodeResetOffsetBodyForC(offsets []QueueOffset) []byte {
+	list := make([]resetOffsetForC, 0, len(offsets))
+	for _, qo := range offsets {
+		list = append(list, resetOffsetForC{BrokerName: qo.Queue.BrokerName, Offset: qo.Offset, QueueID: qo.Queue.QueueID, Topic: qo.Queue.Topic})
+	}
+	return MarshalCompact(struct {
+		OffsetTable []resetOffsetForC `json:"offsetTable"`
+	}{list})
+}

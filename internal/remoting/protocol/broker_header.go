@@ -105,3 +105,14 @@ type GetConsumerRunningInfoRequestHeader struct {
 	ClientID      string `rmq:"clientId,required"`
 	JstackEnable  bool   `rmq:"jstackEnable"`
 }
+
+// ResetOffsetRequestHeader is the header of INVOKE_BROKER_TO_RESET_OFFSET
+// (222, admin to broker) and of RESET_CONSUMER_CLIENT_OFFSET (220, broker
+// to client). Timestamp -1 means the max offset; the key is literally
+// "isForce".
+type ResetOffsetRequestHeader struct {
+	Topic     string `rmq:"topic,required"`
+	Group     string `rmq:"group,required"`
+	Timestamp int64  `rmq:"timestamp,required"`
+	IsForce   bool   `rmq:"isForce,required"`
+}
