@@ -1,0 +1,150 @@
+// Command mqbench is gorocket's load generator, with the options and the
+// output of RocketMQ 4.9.8's example benchmark (Producer.java,
+// Consumer.java) so their users' habits carry over:
+//
+//	mqbench producer -n NAMESRV -t TOPIC -w THREADS -s SIZE [-k true] [-y true] [-q PER_THREAD] [--duration 30s]
+//	mqbench consumer -n NAMESRV -t TOPIC -g GROUP [-f TAG -e EXPR] [-q TOTAL] [--duration 30s]
+//
+// Every second it prints one line ("Current Time: … | Send TPS: … | Max
+// RT(ms): … | Average RT(ms): … | Send Failed: … | Response Failed: …" or
+// "… | Consume TPS: … | AVG(B2C) RT(ms): … | AVG(S2C) RT(ms): … | MAX(B2C)
+// RT(ms): … | MAX(S2C) RT(ms): …"), and at the end, after the quantity,
+// the duration or Ctrl-C, a summary: one human line starting "Summary:"
+// and one machine line "RESULT {json}" (also written to --report-json
+// FILE). Runs always stop by themselves: --duration defaults to 10
+// minutes. The producer exits 2 when any send failed, 1 on bad options.
+//
+// Java takes boolean options with a value ("-k true"); mqbench accepts
+// that, "-k=true" and a bare "-k".
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// exitError carries a process exit code out of a cobra RunE.
+type exitError struct {
+	code int
+	msg  string
+}
+
+func (e *exitError) Error() string { return e.msg }
+
+// run is main without os.Exit, for tests; ctx ends a run early as Ctrl-C
+// does (the summary is still printed).
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	root := &cobra.Command{
+		Use:           "mqbench",
+		Short:         "RocketMQ benchmark producer and consumer",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.AddCommand(producerCommand(ctx, stdout), consumerCommand(ctx, stdout))
+	root.SetArgs(javaBoolArgs(root, args))
+	if err := root.ExecuteContext(ctx); err != nil {
+		if e, ok := err.(*exitError); ok {
+			if e.msg != "" {
+				fmt.Fprintln(stderr, e.msg)
+			}
+			return e.code
+		}
+		fmt.Fprintln(stderr, "Error:", err)
+		return 1
+	}
+	return 0
+}
+
+// javaBoolArgs rewrites "-k true" as "-k=true" for every boolean flag of
+// the subcommand named in args, as Java's commons-cli options take their
+// value as the next word.
+func javaBoolArgs(root *cobra.Command, args []string) []string {
+	if len(args) == 0 {
+		return args
+	}
+	sub, _, err := root.Find(args[:1])
+	if err != nil || sub == root {
+		return args
+	}
+	out := make([]string, 0, len(args))
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if i+1 < len(args) && strings.HasPrefix(a, "-") && !strings.Contains(a, "=") {
+			next := strings.ToLower(args[i+1])
+			if next == "true" || next == "false" {
+				if f := lookupFlag(sub.Flags(), a); f != nil && f.Value.Type() == "bool" {
+					out = append(out, a+"="+next)
+					i++
+					continue
+				}
+			}
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+func lookupFlag(fs *pflag.FlagSet, arg string) *pflag.Flag {
+	if strings.HasPrefix(arg, "--") {
+		return fs.Lookup(arg[2:])
+	}
+	name := arg[1:]
+	if len(name) != 1 {
+		return nil
+	}
+	return fs.ShorthandLookup(name)
+}
+
+// nameServer returns -n, else $NAMESRV_ADDR.
+func nameServer(flag string) (string, error) {
+	if flag != "" {
+		return flag, nil
+	}
+	if env := os.Getenv("NAMESRV_ADDR"); env != "" {
+		return env, nil
+	}
+	return "", &exitError{code: 1, msg: "no name server address: pass -n host:port or set NAMESRV_ADDR"}
+}
+
+// checkBounds validates the options every run has.
+func checkBounds(duration, interval time.Duration) error {
+	if duration <= 0 {
+		return &exitError{code: 1, msg: fmt.Sprintf("--duration must be positive, got %v", duration)}
+	}
+	if interval <= 0 {
+		return &exitError{code: 1, msg: fmt.Sprintf("--report-interval must be positive, got %v", interval)}
+	}
+	return nil
+}
+
+// writeReport writes the JSON summary to path ("" = nowhere, "-" = stdout
+// is already covered by the RESULT line).
+func writeReport(path string, js []byte) error {
+	if path == "" || path == "-" {
+		return nil
+	}
+	if err := os.WriteFile(path, append(js, '\n'), 0o644); err != nil {
+		return &exitError{code: 1, msg: fmt.Sprintf("write report %s: %v", path, err)}
+	}
+	return nil
+}
+
+func nowString() string { return time.Now().Format("2006-01-02 15:04:05,000") }
