@@ -309,7 +309,7 @@ type PushConsumer struct {
 	inner    *Producer // re-sends failed messages when send-back fails
 	tasks    chan consumeTask
 	rebal    chan struct{}
-	subStart int64
+	subStart atomic.Int64 // unix ms of Start
 
 	mu struct {
 		sync.Mutex
@@ -357,6 +357,7 @@ func NewPushConsumer(cfg ConsumerConfig, lg *zap.Logger) (*PushConsumer, error) 
 	pc.inner.running = true
 	pc.mu.subs = map[string]*subscription{}
 	pc.mu.pqs = map[MessageQueue]*processQueue{}
+	pc.registerBrokerCalls()
 	c.rc.Register(protocol.NotifyConsumerIdsChanged, func(_ *remoting.Conn, req *remoting.Command) *remoting.Command {
 		if req.ExtFields["consumerGroup"] == cfg.Group || req.ExtFields["consumerGroup"] == "" {
 			pc.triggerRebalance()
@@ -408,6 +409,7 @@ func (pc *PushConsumer) Start() error {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	pc.mu.ctx, pc.mu.cancel, pc.mu.running = ctx, cancel, true
+	pc.subStart.Store(time.Now().UnixMilli())
 	topics := make([]string, 0, len(pc.mu.subs))
 	for t := range pc.mu.subs {
 		topics = append(topics, t)
