@@ -427,6 +427,7 @@ func (b *Broker) getMessage(group, topic string, queueID int32, offset int64, ma
 		nextBeginOffset: r.NextBeginOffset,
 		minOffset:       r.MinOffset,
 		maxOffset:       r.MaxOffset,
+		fromSlave:       r.SuggestPullingFromSlave,
 	}
 	switch r.Status {
 	case store.Found:

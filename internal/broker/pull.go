@@ -62,7 +62,12 @@ func (b *Broker) pull(c *remoting.Conn, req *remoting.Command, allowSuspend bool
 		MaxOffset:       r.maxOffset,
 	}
 	if b.rc().SlaveReadEnable {
+		// Java: a consumer lagging past the in-memory window is sent to
+		// the group's slow-consumption broker, else to its usual one.
 		respHdr.SuggestWhichBrokerID = gc.BrokerID
+		if r.fromSlave {
+			respHdr.SuggestWhichBrokerID = gc.WhichBrokerWhenConsumeSlowly
+		}
 	}
 	resp.Remark = r.status
 	switch {
@@ -169,6 +174,7 @@ type pullResult struct {
 	maxOffset       int64
 	body            []byte
 	count           int
+	fromSlave       bool // the store suggests pulling from a slave
 }
 
 // offsetMovedEvent records an OFFSET_MOVED_EVENT message
