@@ -26,6 +26,25 @@ import (
 // which serves everything but PULL_MESSAGE), the pull hold and the name
 // server registration (BrokerController.java).
 //
+// The data path lives beside it: send.go (SEND_MESSAGE, SEND_MESSAGE_V2,
+// SEND_BATCH_MESSAGE), send_back.go (CONSUMER_SEND_MSG_BACK), send_delay.go
+// (delivery of delay-level messages from SCHEDULE_TOPIC_XXXX), pull.go and
+// pull_hold.go (PULL_MESSAGE with long polling), query.go (QUERY_MESSAGE,
+// VIEW_MESSAGE_BY_ID), admin_store.go (the store-backed admin codes) and
+// register.go (REGISTER_BROKER / UNREGISTER_BROKER).
+//
+// Goroutines: the remoting servers' pools run the processors; a held pull
+// occupies no worker and is answered with Conn.Reply from the goroutine
+// that resumes it (store dispatch notification, its own expiry timer, or
+// the 5 s check). Background work runs as run(ctx) loops started by Start
+// and stopped by Shutdown: pull hold, offset persistence, registration,
+// client expiry, delay delivery.
+//
+// Lock order: Broker.regMu (one registration round at a time) is taken
+// before no other lock; pullHold.mu is a leaf (resumes run after it is
+// released); delayService.mu is a leaf. Table and registry locks belong to
+// their types and are never held across calls into the broker.
+//
 // Lifecycle: New, Start, Shutdown. Tests set listenPort=0 in Config to get
 // free loopback ports for both servers; Addr and FastAddr report them.
 type Broker struct {

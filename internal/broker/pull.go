@@ -110,6 +110,9 @@ func (b *Broker) pull(c *remoting.Conn, req *remoting.Command, allowSuspend bool
 				filter:     filter,
 				deadline:   time.Now().Add(hold),
 				resume: func() {
+					if c.Closed() {
+						return // the consumer left; nobody to answer
+					}
 					if r := b.pull(c, req, false); r != nil {
 						if err := c.Reply(r); err != nil {
 							b.lg.Debug("reply to held pull failed", zap.String("remote", c.RemoteAddr()), zap.Error(err))
