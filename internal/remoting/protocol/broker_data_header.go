@@ -229,3 +229,26 @@ type GetConsumeStatsRequestHeader struct {
 	ConsumerGroup string `rmq:"consumerGroup,required"`
 	Topic         string `rmq:"topic"`
 }
+
+// EndTransactionRequestHeader (END_TRANSACTION, 37). CommitOrRollback is a
+// transaction type: 0 unknown, 8 commit, 12 rollback.
+type EndTransactionRequestHeader struct {
+	ProducerGroup        string `rmq:"producerGroup,required"`
+	TranStateTableOffset int64  `rmq:"tranStateTableOffset,required"`
+	CommitLogOffset      int64  `rmq:"commitLogOffset,required"`
+	CommitOrRollback     int32  `rmq:"commitOrRollback,required"`
+	FromTransactionCheck bool   `rmq:"fromTransactionCheck"`
+	MsgID                string `rmq:"msgId,required"`
+	TransactionID        string `rmq:"transactionId,omitempty"`
+	BrokerName           string `rmq:"bname,omitempty"`
+}
+
+// CheckTransactionStateRequestHeader (CHECK_TRANSACTION_STATE, 39, broker
+// to producer).
+type CheckTransactionStateRequestHeader struct {
+	TranStateTableOffset int64  `rmq:"tranStateTableOffset,required"`
+	CommitLogOffset      int64  `rmq:"commitLogOffset,required"`
+	MsgID                string `rmq:"msgId,omitempty"`
+	TransactionID        string `rmq:"transactionId,omitempty"`
+	OffsetMsgID          string `rmq:"offsetMsgId,omitempty"`
+}
