@@ -56,6 +56,9 @@ type MetaDeps struct {
 	// CallConsumerTimeout bounds a request proxied to a client
 	// (GET_CONSUMER_RUNNING_INFO); 0 means 10 s.
 	CallConsumerTimeout time.Duration
+	// ConsumerStatusTimeout bounds each client's answer to
+	// GET_CONSUMER_STATUS_FROM_CLIENT; 0 means 5 s.
+	ConsumerStatusTimeout time.Duration
 }
 
 // MetaProcessor serves the broker's metadata commands: client heartbeats
@@ -78,6 +81,9 @@ func NewMetaProcessor(d MetaDeps, lg *zap.Logger) *MetaProcessor {
 	}
 	if d.CallConsumerTimeout <= 0 {
 		d.CallConsumerTimeout = 10 * time.Second
+	}
+	if d.ConsumerStatusTimeout <= 0 {
+		d.ConsumerStatusTimeout = 5 * time.Second
 	}
 	return &MetaProcessor{d: d, lg: lg}
 }
@@ -119,6 +125,7 @@ func RegisterMeta(srv *remoting.Server, p *MetaProcessor, pools MetaPools) {
 	srv.Register(protocol.CloneGroupOffset, p.CloneGroupOffset, pools.Admin)
 	srv.Register(protocol.GetConsumerRunningInfo, p.GetConsumerRunningInfo, pools.Admin)
 	srv.Register(protocol.InvokeBrokerToResetOffset, p.InvokeBrokerToResetOffset, pools.Admin)
+	srv.Register(protocol.InvokeBrokerToGetConsumerStatus, p.InvokeBrokerToGetConsumerStatus, pools.Admin)
 	srv.OnClose(p.d.Clients.ConnClosed)
 }
 
@@ -748,5 +755,54 @@ func (p *MetaProcessor) InvokeBrokerToResetOffset(_ *remoting.Conn, req *remotin
 	p.lg.Info("consumer offsets reset", zap.String("group", h.Group), zap.String("topic", h.Topic), zap.Int64("timestamp", h.Timestamp))
 	resp := metaOK(req)
 	resp.Body = protocol.EncodeResetOffsetBody(offsets)
+	return resp
+}
+
+// InvokeBrokerToGetConsumerStatus asks every member of a group (or only the
+// one whose client id is clientAddr) for its queue offsets in a topic with
+// GET_CONSUMER_STATUS_FROM_CLIENT, and answers them by client id
+// (Broker2Client.getConsumeStatus). Members that fail or answer badly are
+// left out.
+func (p *MetaProcessor) InvokeBrokerToGetConsumerStatus(_ *remoting.Conn, req *remoting.Command) *remoting.Command {
+	var h protocol.GetConsumerStatusRequestHeader
+	if resp := decodeHeader(req, &h); resp != nil {
+		return resp
+	}
+	info := p.d.Clients.ConsumerGroup(h.Group)
+	if info == nil || len(info.Channels) == 0 {
+		return metaFail(req, protocol.SystemError, fmt.Sprintf("No Any Consumer online in the consumer group: [%s]", h.Group))
+	}
+	ext := protocol.EncodeHeader(&h)
+	table := make(map[string]map[protocol.MessageQueue]int64)
+	for _, ch := range info.Channels {
+		if h.ClientAddr != "" && h.ClientAddr != ch.ClientID {
+			continue
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), p.d.ConsumerStatusTimeout)
+		resp, err := ch.Conn.Invoke(ctx, remoting.NewRequest(protocol.GetConsumerStatusFromClient, ext, nil))
+		cancel()
+		if err != nil {
+			p.lg.Warn("get consumer status from client failed", zap.String("group", h.Group), zap.String("clientId", ch.ClientID), zap.Error(err))
+			continue
+		}
+		if resp.ResponseCode() != protocol.Success || len(resp.Body) == 0 {
+			continue
+		}
+		raw, err := protocol.RawMember(resp.Body, "messageQueueTable")
+		var m map[protocol.MessageQueue]int64
+		if err == nil {
+			m = map[protocol.MessageQueue]int64{}
+			if raw != nil {
+				m, err = protocol.DecodeMQOffsetTable(raw)
+			}
+		}
+		if err != nil {
+			p.lg.Warn("bad consumer status from client", zap.String("group", h.Group), zap.String("clientId", ch.ClientID), zap.Error(err))
+			continue
+		}
+		table[ch.ClientID] = m
+	}
+	resp := metaOK(req)
+	resp.Body = protocol.EncodeConsumerStatusBody(table)
 	return resp
 }

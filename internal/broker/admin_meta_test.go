@@ -792,3 +792,40 @@ func TestMetaProcessorResetOffset(t *testing.T) {
 	requireCode(t, old.invoke(t, hb), protocol.Success, "")
 	requireCode(t, reset("T", "cg", -1, false), protocol.SystemError, "the client does not support this feature. version=27")
 }
+
+func TestMetaProcessorGetConsumerStatus(t *testing.T) {
+	e := newMetaEnv(t, nil)
+	c1, c2, bad, adminCli := e.client(), e.client(), e.client(), e.client()
+	status := func(body string) remoting.HandlerFunc {
+		return func(_ *remoting.Conn, req *remoting.Command) *remoting.Command {
+			if req.ExtFields["topic"] != "T" || req.ExtFields["group"] != "cg" {
+				return remoting.NewResponse(req, protocol.SystemError, "unexpected header")
+			}
+			resp := remoting.NewResponse(req, protocol.Success, "")
+			resp.Body = []byte(body)
+			return resp
+		}
+	}
+	// The Go client's hand-written form, then Java's.
+	c1.cli.Register(protocol.GetConsumerStatusFromClient, status(`{"messageQueueTable":{{"topic":"T","brokerName":"broker-a","queueId":0}:5}}`))
+	c2.cli.Register(protocol.GetConsumerStatusFromClient, status(`{"messageQueueTable":{{"brokerName":"broker-a","queueId":1,"topic":"T"}:7}}`))
+	bad.cli.Register(protocol.GetConsumerStatusFromClient, status(`{"messageQueueTable":{5:5}}`))
+	for id, c := range map[string]*testClient{"x@1": c1, "x@2": c2, "x@bad": bad} {
+		requireCode(t, c.invoke(t, heartbeatReq(goHeartbeat(id, "cg", 1, "T"))), protocol.Success, "")
+	}
+	ask := func(clientAddr string) *remoting.Command {
+		return adminCli.invoke(t, remoting.NewRequest(protocol.InvokeBrokerToGetConsumerStatus, protocol.EncodeHeader(
+			&protocol.GetConsumerStatusRequestHeader{Topic: "T", Group: "cg", ClientAddr: clientAddr}), nil))
+	}
+	resp := ask("")
+	requireCode(t, resp, protocol.Success, "")
+	require.Equal(t, `{"consumerTable":{"x@1":{{"brokerName":"broker-a","queueId":0,"topic":"T"}:5},"x@2":{{"brokerName":"broker-a","queueId":1,"topic":"T"}:7}},"messageQueueTable":{}}`, string(resp.Body))
+	resp = ask("x@2")
+	requireCode(t, resp, protocol.Success, "")
+	require.Equal(t, `{"consumerTable":{"x@2":{{"brokerName":"broker-a","queueId":1,"topic":"T"}:7}},"messageQueueTable":{}}`, string(resp.Body))
+
+	requireCode(t, adminCli.invoke(t, remoting.NewRequest(protocol.InvokeBrokerToGetConsumerStatus, protocol.EncodeHeader(
+		&protocol.GetConsumerStatusRequestHeader{Topic: "T", Group: "nobody"}), nil)), protocol.SystemError, "No Any Consumer online in the consumer group: [nobody]")
+	requireCode(t, adminCli.invoke(t, remoting.NewRequest(protocol.InvokeBrokerToGetConsumerStatus, map[string]string{"topic": "T"}, nil)),
+		protocol.SystemError, "the custom field <group> is null")
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"sort"
 	"strconv"
 )
 
@@ -295,4 +296,259 @@ func EncodeResetOffsetBodyForC(offsets []QueueOffset) []byte {
 	return MarshalCompact(struct {
 		OffsetTable []resetOffsetForC `json:"offsetTable"`
 	}{list})
+}
+
+// MessageQueue-keyed maps (wire-protocol.md §11.2, §11.3) arrive from
+// clients in fastjson's object-key form, {{"brokerName":"b","queueId":0,
+// "topic":"t"}:5}, which is not JSON; Java also accepts string keys that
+// hold the object's JSON. These helpers read both and write the first.
+
+// EncodeMQOffsetTable writes a MessageQueue -> offset map with object keys,
+// sorted by topic, broker name and queue id.
+func EncodeMQOffsetTable(m map[MessageQueue]int64) []byte {
+	keys := make([]MessageQueue, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		a, b := keys[i], keys[j]
+		if a.Topic != b.Topic {
+			return a.Topic < b.Topic
+		}
+		if a.BrokerName != b.BrokerName {
+			return a.BrokerName < b.BrokerName
+		}
+		return a.QueueID < b.QueueID
+	})
+	out := make([]QueueOffset, 0, len(keys))
+	for _, k := range keys {
+		out = append(out, QueueOffset{Queue: k, Offset: m[k]})
+	}
+	b := EncodeResetOffsetBody(out) // {"offsetTable":{...}}
+	return b[len(`{"offsetTable":`) : len(b)-1]
+}
+
+// DecodeMQOffsetTable reads a MessageQueue -> offset map with object keys
+// or with string keys holding the object's JSON.
+func DecodeMQOffsetTable(raw []byte) (map[MessageQueue]int64, error) {
+	s := lenientScanner{b: raw}
+	out := make(map[MessageQueue]int64)
+	if !s.consume('{') {
+		return nil, s.errorf("want '{'")
+	}
+	if s.consume('}') {
+		return out, s.end()
+	}
+	for {
+		s.skipWS()
+		var keyJSON []byte
+		switch s.peek() {
+		case '{':
+			start := s.i
+			if err := s.skipValue(); err != nil {
+				return nil, err
+			}
+			keyJSON = s.b[start:s.i]
+		case '"':
+			str, err := s.readString()
+			if err != nil {
+				return nil, err
+			}
+			keyJSON = []byte(str)
+		default:
+			return nil, s.errorf("want a MessageQueue key")
+		}
+		var mq MessageQueue
+		if err := json.Unmarshal(keyJSON, &mq); err != nil {
+			return nil, s.errorf("MessageQueue key: %v", err)
+		}
+		if !s.consume(':') {
+			return nil, s.errorf("want ':'")
+		}
+		s.skipWS()
+		start := s.i
+		if err := s.skipValue(); err != nil {
+			return nil, err
+		}
+		n, err := strconv.ParseInt(string(s.b[start:s.i]), 10, 64)
+		if err != nil {
+			return nil, s.errorf("offset %q is not a long", s.b[start:s.i])
+		}
+		out[mq] = n
+		if s.consume(',') {
+			continue
+		}
+		if s.consume('}') {
+			return out, s.end()
+		}
+		return nil, s.errorf("want ',' or '}'")
+	}
+}
+
+// RawMember returns the raw text of member name of the top-level object in
+// body (fastjson text allowed inside values), or nil when it is absent.
+func RawMember(body []byte, name string) ([]byte, error) {
+	s := lenientScanner{b: body}
+	if !s.consume('{') {
+		return nil, s.errorf("want '{'")
+	}
+	if s.consume('}') {
+		return nil, nil
+	}
+	for {
+		s.skipWS()
+		key, err := s.readString()
+		if err != nil {
+			return nil, err
+		}
+		if !s.consume(':') {
+			return nil, s.errorf("want ':'")
+		}
+		s.skipWS()
+		start := s.i
+		if err := s.skipValue(); err != nil {
+			return nil, err
+		}
+		if key == name {
+			return s.b[start:s.i], nil
+		}
+		if s.consume(',') {
+			continue
+		}
+		if s.consume('}') {
+			return nil, nil
+		}
+		return nil, s.errorf("want ',' or '}'")
+	}
+}
+
+// lenientScanner walks fastjson text: JSON plus object keys of any kind.
+type lenientScanner struct {
+	b []byte
+	i int
+}
+
+func (s *lenientScanner) errorf(format string, args ...any) error {
+	return fmt.Errorf("offset %d: "+format, append([]any{s.i}, args...)...)
+}
+
+func (s *lenientScanner) skipWS() {
+	for s.i < len(s.b) && (s.b[s.i] == ' ' || s.b[s.i] == '\t' || s.b[s.i] == '\n' || s.b[s.i] == '\r') {
+		s.i++
+	}
+}
+
+func (s *lenientScanner) peek() byte {
+	if s.i < len(s.b) {
+		return s.b[s.i]
+	}
+	return 0
+}
+
+func (s *lenientScanner) consume(c byte) bool {
+	s.skipWS()
+	if s.peek() == c {
+		s.i++
+		return true
+	}
+	return false
+}
+
+func (s *lenientScanner) end() error {
+	s.skipWS()
+	if s.i != len(s.b) {
+		return s.errorf("trailing data")
+	}
+	return nil
+}
+
+// readString reads a JSON string at the cursor and returns its value.
+func (s *lenientScanner) readString() (string, error) {
+	if s.peek() != '"' {
+		return "", s.errorf("want a string")
+	}
+	start := s.i
+	s.i++
+	for s.i < len(s.b) {
+		switch s.b[s.i] {
+		case '\\':
+			s.i += 2
+			continue
+		case '"':
+			s.i++
+			var v string
+			if err := json.Unmarshal(s.b[start:s.i], &v); err != nil {
+				return "", s.errorf("bad string: %v", err)
+			}
+			return v, nil
+		}
+		s.i++
+	}
+	return "", s.errorf("unterminated string")
+}
+
+// skipValue moves past one value: a string, a bracketed object or array
+// (of any content, strings respected), or a scalar.
+func (s *lenientScanner) skipValue() error {
+	switch s.peek() {
+	case 0:
+		return s.errorf("want a value")
+	case '"':
+		_, err := s.readString()
+		return err
+	case '{', '[':
+		depth := 0
+		for s.i < len(s.b) {
+			switch s.b[s.i] {
+			case '"':
+				if _, err := s.readString(); err != nil {
+					return err
+				}
+				continue
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					s.i++
+					return nil
+				}
+			}
+			s.i++
+		}
+		return s.errorf("unterminated object")
+	}
+	start := s.i
+	for s.i < len(s.b) {
+		switch s.b[s.i] {
+		case ',', '}', ']', ':', ' ', '\t', '\n', '\r':
+			if s.i == start {
+				return s.errorf("want a value")
+			}
+			return nil
+		}
+		s.i++
+	}
+	return nil
+}
+
+// EncodeConsumerStatusBody writes the INVOKE_BROKER_TO_GET_CONSUMER_STATUS
+// answer (GetConsumerStatusBody.java): client id -> its queues' offsets,
+// and an empty messageQueueTable.
+func EncodeConsumerStatusBody(consumerTable map[string]map[MessageQueue]int64) []byte {
+	ids := make([]string, 0, len(consumerTable))
+	for id := range consumerTable {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	b := []byte(`{"consumerTable":{`)
+	for i, id := range ids {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, MarshalCompact(id)...)
+		b = append(b, ':')
+		b = append(b, EncodeMQOffsetTable(consumerTable[id])...)
+	}
+	return append(b, `},"messageQueueTable":{}}`...)
 }

@@ -153,3 +153,79 @@ func normalize(h *HeartbeatData) *HeartbeatData {
 	}
 	return &c
 }
+
+func TestBrokerBodyResetOffset(t *testing.T) {
+	// wire-protocol.md §9.8.
+	one := []QueueOffset{{Queue: MessageQueue{BrokerName: "broker-a", QueueID: 0, Topic: "TopicTest"}, Offset: 5}}
+	require.Equal(t, `{"offsetTable":{{"brokerName":"broker-a","queueId":0,"topic":"TopicTest"}:5}}`, string(EncodeResetOffsetBody(one)))
+	require.Equal(t, `{"offsetTable":[{"brokerName":"broker-a","offset":5,"queueId":0,"topic":"TopicTest"}]}`, string(EncodeResetOffsetBodyForC(one)))
+	require.Equal(t, `{"offsetTable":{}}`, string(EncodeResetOffsetBody(nil)))
+	require.Equal(t, `{"offsetTable":[]}`, string(EncodeResetOffsetBodyForC(nil)))
+}
+
+func TestBrokerBodyMQOffsetTable(t *testing.T) {
+	mq := func(topic string, q int32) MessageQueue {
+		return MessageQueue{BrokerName: "b", QueueID: q, Topic: topic}
+	}
+	cases := []struct {
+		name, in string
+		want     map[MessageQueue]int64
+	}{
+		{"fastjson object keys", `{{"brokerName":"b","queueId":0,"topic":"T"}:5,{"brokerName":"b","queueId":1,"topic":"T"}:6}`, map[MessageQueue]int64{mq("T", 0): 5, mq("T", 1): 6}},
+		{"go client order", `{{"topic":"T","brokerName":"b","queueId":0}:5}`, map[MessageQueue]int64{mq("T", 0): 5}},
+		{"string keys", `{"{\"brokerName\":\"b\",\"queueId\":2,\"topic\":\"T\"}":-1}`, map[MessageQueue]int64{mq("T", 2): -1}},
+		{"spaces", ` { {"topic":"a}:,{","brokerName":"b","queueId":3} : 7 } `, map[MessageQueue]int64{mq("a}:,{", 3): 7}},
+		{"empty", `{}`, map[MessageQueue]int64{}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := DecodeMQOffsetTable([]byte(tc.in))
+			require.NoError(t, err)
+			require.Equal(t, tc.want, got)
+			back, err := DecodeMQOffsetTable(EncodeMQOffsetTable(got))
+			require.NoError(t, err)
+			require.Equal(t, tc.want, back)
+		})
+	}
+	for _, bad := range []string{``, `{`, `{{"topic":"T"}}`, `{{"topic":"T"}:x}`, `{5:1}`, `{{"queueId":"x"}:1}`, `{{"topic":"T"}:1,}`, `{{"topic":"T"}:1} x`, `{"notjson":1}`} {
+		_, err := DecodeMQOffsetTable([]byte(bad))
+		require.Error(t, err, bad)
+	}
+	require.Equal(t, `{{"brokerName":"b","queueId":0,"topic":"A"}:1,{"brokerName":"b","queueId":1,"topic":"A"}:2,{"brokerName":"b","queueId":0,"topic":"B"}:3}`,
+		string(EncodeMQOffsetTable(map[MessageQueue]int64{mq("B", 0): 3, mq("A", 1): 2, mq("A", 0): 1})))
+}
+
+func TestBrokerBodyRawMember(t *testing.T) {
+	body := []byte(`{"a":[1,{"x":"}"}],"messageQueueTable":{{"topic":"T","brokerName":"b","queueId":0}:5},"z":"q"}`)
+	raw, err := RawMember(body, "messageQueueTable")
+	require.NoError(t, err)
+	require.Equal(t, `{{"topic":"T","brokerName":"b","queueId":0}:5}`, string(raw))
+	raw, err = RawMember(body, "missing")
+	require.NoError(t, err)
+	require.Nil(t, raw)
+	_, err = RawMember([]byte(`{"a":`), "a")
+	require.Error(t, err)
+	_, err = RawMember([]byte(`[1]`), "a")
+	require.Error(t, err)
+
+	status := EncodeConsumerStatusBody(map[string]map[MessageQueue]int64{"c2": {{BrokerName: "b", QueueID: 1, Topic: "T"}: 4}, "c1": {}})
+	require.Equal(t, `{"consumerTable":{"c1":{},"c2":{{"brokerName":"b","queueId":1,"topic":"T"}:4}},"messageQueueTable":{}}`, string(status))
+}
+
+func FuzzMQOffsetTable(f *testing.F) {
+	f.Add([]byte(`{{"brokerName":"b","queueId":0,"topic":"T"}:5}`))
+	f.Add([]byte(`{"messageQueueTable":{{"topic":"T","brokerName":"b","queueId":0}:5}}`))
+	f.Add([]byte(`{"{\"brokerName\":\"b\",\"queueId\":2,\"topic\":\"T\"}":-1}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		if raw, err := RawMember(body, "messageQueueTable"); err == nil && raw != nil {
+			body = raw
+		}
+		m, err := DecodeMQOffsetTable(body)
+		if err != nil {
+			return
+		}
+		back, err := DecodeMQOffsetTable(EncodeMQOffsetTable(m))
+		require.NoError(t, err)
+		require.Equal(t, m, back)
+	})
+}

@@ -116,3 +116,13 @@ type ResetOffsetRequestHeader struct {
 	Timestamp int64  `rmq:"timestamp,required"`
 	IsForce   bool   `rmq:"isForce,required"`
 }
+
+// GetConsumerStatusRequestHeader is the header of
+// INVOKE_BROKER_TO_GET_CONSUMER_STATUS (223, admin to broker) and of
+// GET_CONSUMER_STATUS_FROM_CLIENT (221, broker to client). ClientAddr,
+// when set, is compared with client ids.
+type GetConsumerStatusRequestHeader struct {
+	Topic      string `rmq:"topic,required"`
+	Group      string `rmq:"group,required"`
+	ClientAddr string `rmq:"clientAddr,omitempty"`
+}
