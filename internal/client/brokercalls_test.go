@@ -90,7 +90,9 @@ func TestPushConsumerBrokerCalls(t *testing.T) {
 	b.mu.Lock()
 	rec := b.mu.records[stored[0].CommitLogOffset]
 	b.mu.Unlock()
+	got.mu.Lock()
 	before := len(got.msgs)
+	got.mu.Unlock()
 	resp = callClient(t, conn, remoting.NewRequest(protocol.ConsumeMessageDirectly, protocol.EncodeHeader(&consumeMessageDirectlyHeader{ConsumerGroup: "cg", ClientID: pc.ClientID(), MsgID: stored[0].MsgID, BrokerName: "broker-a"}), rec))
 	require.Equal(t, protocol.Success, resp.ResponseCode(), resp.Remark)
 	var direct consumeDirectlyResult
