@@ -22,6 +22,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 
 	"github.com/gorocket/gorocket/internal/message"
 	"go.uber.org/zap"
@@ -159,4 +161,32 @@ func (s *Store) rebuildQueueTable() {
 		t[topicQueueKey{cq.topic, cq.queueID}] = cq.maxOffset()
 	})
 	s.commitLog.setQueueTable(t)
+}
+
+// removeTornIndexFiles deletes, after an abnormal exit, index files whose
+// size is not the configured one: a crash while one was being created.
+// Index recovery would drop them anyway (they are newer than the
+// checkpoint) and the dispatch of recovery rebuilds their entries, but
+// the index loader refuses a wrongly sized file.
+func removeTornIndexFiles(dir string, slotNum, indexNum int, lg *zap.Logger) error {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		if os.IsNotExist(err) {
+			return nil
+		}
+		return fmt.Errorf("list index files: %w", err)
+	}
+	want := indexFileSize(slotNum, indexNum)
+	for _, e := range ents {
+		info, err := e.Info()
+		if err != nil || !info.Mode().IsRegular() || info.Size() == want {
+			continue
+		}
+		p := filepath.Join(dir, e.Name())
+		if err := os.Remove(p); err != nil {
+			return fmt.Errorf("remove torn index file: %w", err)
+		}
+		lg.Warn("index file cut short by a crash removed", zap.String("file", p), zap.Int64("size", info.Size()))
+	}
+	return nil
 }

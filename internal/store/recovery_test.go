@@ -193,3 +193,17 @@ func TestRecoveryCorruptTail(t *testing.T) {
 		}
 	}
 }
+
+func TestRecoveryRemovesIndexFileCutShortByCrash(t *testing.T) {
+	cfg := testConfig(t.TempDir())
+	s := openTestStore(t, cfg)
+	fillStore(t, s, 50)
+	require.NoError(t, s.Close())
+	dir := filepath.Join(cfg.StorePathRootDir, "index")
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "29991231235959999"), nil, 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(cfg.StorePathRootDir, "abort"), nil, 0o644))
+	s = openTestStore(t, cfg)
+	require.Len(t, s.QueryMessage("R", "key7", 32, 0, time.Now().UnixMilli()+1000).Messages, 1)
+	_, err := os.Stat(filepath.Join(dir, "29991231235959999"))
+	require.True(t, os.IsNotExist(err))
+}

@@ -93,6 +93,11 @@ func Open(cfg Config, lg *zap.Logger) (*Store, error) {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
 	cp := s.checkpoint
+	if !s.lastExit {
+		if err := removeTornIndexFiles(filepath.Join(root, "index"), cfg.MaxHashSlotNum, cfg.MaxIndexNum, lg); err != nil {
+			return nil, fmt.Errorf("open store: %w", err)
+		}
+	}
 	s.index, err = openIndexService(filepath.Join(root, "index"), indexConfig{
 		MaxHashSlotNum: cfg.MaxHashSlotNum, MaxIndexNum: cfg.MaxIndexNum, MaxMsgsNumBatch: cfg.MaxMsgsNumBatch,
 		OnFileFull: func(endTimestamp int64) {
