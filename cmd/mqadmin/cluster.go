@@ -1,0 +1,204 @@
+package main
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+var clusterListCmd = &subCommand{
+	name: "clusterList",
+	desc: "List all of clusters",
+	options: []option{
+		{"c", "clusterName", true, false, "which cluster"},
+	},
+	run: runClusterList,
+}
+
+// firstFigure parses the first of "<10s> <1min> <10min>".
+func firstFigure(s string) float64 {
+	f := strings.Fields(s)
+	if len(f) == 0 {
+		return 0
+	}
+	v, _ := strconv.ParseFloat(f[0], 64)
+	return v
+}
+
+func runClusterList(e *env) error {
+	a, err := e.admin()
+	if err != nil {
+		return err
+	}
+	ctx, cancel := e.call()
+	defer cancel()
+	ci, err := a.ClusterInfo(ctx)
+	if err != nil {
+		return err
+	}
+	only := e.str("c")
+	if only != "" {
+		if _, ok := ci.ClusterAddrTable[only]; !ok {
+			return fmt.Errorf("cluster [%s] not exist", only)
+		}
+	}
+	const format = "%-16s  %-22s  %-4s  %-22s %-16s %19s %19s %10s %5s %6s\n"
+	fmt.Fprintf(e.out, format, "#Cluster Name", "#Broker Name", "#BID", "#Addr", "#Version", "#InTPS(LOAD)", "#OutTPS(LOAD)", "#PCWait(ms)", "#Hour", "#SPACE")
+	clusters := make([]string, 0, len(ci.ClusterAddrTable))
+	for c := range ci.ClusterAddrTable {
+		clusters = append(clusters, c)
+	}
+	sort.Strings(clusters)
+	for _, cluster := range clusters {
+		if only != "" && cluster != only {
+			continue
+		}
+		names := append([]string(nil), ci.ClusterAddrTable[cluster]...)
+		sort.Strings(names)
+		for _, name := range names {
+			bd := ci.BrokerAddrTable[name]
+			if bd == nil {
+				continue
+			}
+			ids := make([]int64, 0, len(bd.BrokerAddrs))
+			for id := range bd.BrokerAddrs {
+				ids = append(ids, id)
+			}
+			sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+			for _, id := range ids {
+				addr := bd.BrokerAddrs[id]
+				info, err := a.BrokerRuntimeInfo(ctx, addr)
+				if err != nil {
+					fmt.Fprintf(e.errOut, "runtime info of %s: %v\n", addr, err)
+					info = map[string]string{}
+				}
+				hour := 0.0
+				if earliest, err := strconv.ParseInt(info["earliestMessageTimeStamp"], 10, 64); err == nil && earliest > 0 {
+					hour = float64(time.Now().UnixMilli()-earliest) / 3600 / 1000
+				}
+				space, _ := strconv.ParseFloat(info["commitLogDiskRatio"], 64)
+				in := fmt.Sprintf("%9.2f(%s,%sms)", firstFigure(info["putTps"]), info["sendThreadPoolQueueSize"], info["sendThreadPoolQueueHeadWaitTimeMills"])
+				out := fmt.Sprintf("%9.2f(%s,%sms)", firstFigure(info["getTransferedTps"]), info["pullThreadPoolQueueSize"], info["pullThreadPoolQueueHeadWaitTimeMills"])
+				fmt.Fprintf(e.out, format, cluster, name, strconv.FormatInt(id, 10), addr, info["brokerVersionDesc"],
+					in, out, info["pageCacheLockTimeMills"], fmt.Sprintf("%2.2f", hour), fmt.Sprintf("%.4f", space))
+			}
+		}
+	}
+	return nil
+}
+
+var brokerStatusCmd = &subCommand{
+	name: "brokerStatus",
+	desc: "Fetch broker runtime status data",
+	options: []option{
+		{"b", "brokerAddr", true, false, "Broker address"},
+		{"c", "clusterName", true, false, "which cluster"},
+	},
+	oneOf: []string{"b", "c"},
+	run: func(e *env) error {
+		a, err := e.admin()
+		if err != nil {
+			return err
+		}
+		ctx, cancel := e.call()
+		defer cancel()
+		addrs, err := e.targets(ctx)
+		if err != nil {
+			return err
+		}
+		for _, addr := range addrs {
+			info, err := a.BrokerRuntimeInfo(ctx, addr)
+			if err != nil {
+				return err
+			}
+			for _, k := range sortedKeys(info) {
+				if e.has("b") {
+					fmt.Fprintf(e.out, "%-32s: %s\n", k, info[k])
+				} else {
+					fmt.Fprintf(e.out, "%-24s %-32s: %s\n", addr, k, info[k])
+				}
+			}
+		}
+		return nil
+	},
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+var getBrokerConfigCmd = &subCommand{
+	name: "getBrokerConfig",
+	desc: "Get broker config by cluster or special broker!",
+	options: []option{
+		{"b", "brokerAddr", true, false, "get which broker"},
+		{"c", "clusterName", true, false, "get which cluster"},
+	},
+	oneOf: []string{"b", "c"},
+	run: func(e *env) error {
+		a, err := e.admin()
+		if err != nil {
+			return err
+		}
+		ctx, cancel := e.call()
+		defer cancel()
+		addrs, err := e.targets(ctx)
+		if err != nil {
+			return err
+		}
+		for _, addr := range addrs {
+			props, err := a.BrokerConfig(ctx, addr)
+			if err != nil {
+				return err
+			}
+			if e.has("b") {
+				fmt.Fprintf(e.out, "============%s============\n", addr)
+			} else {
+				fmt.Fprintf(e.out, "============Master: %s============\n", addr)
+			}
+			for _, k := range sortedKeys(props) {
+				fmt.Fprintf(e.out, "%-50s=  %s\n", k, props[k])
+			}
+		}
+		return nil
+	},
+}
+
+var updateBrokerConfigCmd = &subCommand{
+	name: "updateBrokerConfig",
+	desc: "Update broker's config",
+	options: []option{
+		{"b", "brokerAddr", true, false, "update which broker"},
+		{"c", "clusterName", true, false, "update which cluster"},
+		{"k", "key", true, true, "config key"},
+		{"v", "value", true, true, "config value"},
+	},
+	oneOf: []string{"b", "c"},
+	run: func(e *env) error {
+		a, err := e.admin()
+		if err != nil {
+			return err
+		}
+		ctx, cancel := e.call()
+		defer cancel()
+		addrs, err := e.targets(ctx)
+		if err != nil {
+			return err
+		}
+		props := map[string]string{e.str("k"): e.str("v")}
+		for _, addr := range addrs {
+			if err := a.UpdateBrokerConfig(ctx, addr, props); err != nil {
+				return err
+			}
+			fmt.Fprintf(e.out, "update broker config success, %s\n", addr)
+		}
+		return nil
+	},
+}

@@ -1,0 +1,228 @@
+package main
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/gorocket/gorocket/internal/client"
+	"github.com/gorocket/gorocket/internal/remoting/protocol"
+)
+
+func subGroupString(g protocol.SubscriptionGroupConfig) string {
+	return fmt.Sprintf("SubscriptionGroupConfig [groupName=%s, consumeEnable=%t, consumeFromMinEnable=%t, consumeBroadcastEnable=%t, retryQueueNums=%d, retryMaxTimes=%d, brokerId=%d, whichBrokerWhenConsumeSlowly=%d, notifyConsumerIdsChangedEnable=%t]",
+		g.GroupName, g.ConsumeEnable, g.ConsumeFromMinEnable, g.ConsumeBroadcastEnable, g.RetryQueueNums, g.RetryMaxTimes,
+		g.BrokerID, g.WhichBrokerWhenConsumeSlowly, g.NotifyConsumerIdsChangedEnable)
+}
+
+var updateSubGroupCmd = &subCommand{
+	name: "updateSubGroup",
+	desc: "Update or create subscription group",
+	options: []option{
+		{"b", "brokerAddr", true, false, "create subscription group to which broker"},
+		{"c", "clusterName", true, false, "create subscription group to which cluster"},
+		{"g", "groupName", true, true, "consumer group name"},
+		{"s", "consumeEnable", true, false, "consume enable"},
+		{"m", "consumeFromMinEnable", true, false, "from min offset"},
+		{"d", "consumeBroadcastEnable", true, false, "broadcast"},
+		{"q", "retryQueueNums", true, false, "retry queue nums"},
+		{"r", "retryMaxTimes", true, false, "retry max times"},
+		{"i", "brokerId", true, false, "consumer from which broker id"},
+		{"w", "whichBrokerWhenConsumeSlowly", true, false, "which broker id when consume slowly"},
+		{"a", "notifyConsumerIdsChanged", true, false, "notify consumerId changed"},
+	},
+	oneOf: []string{"b", "c"},
+	run:   runUpdateSubGroup,
+}
+
+func runUpdateSubGroup(e *env) error {
+	g := protocol.NewSubscriptionGroupConfig(e.str("g"))
+	g.ConsumeEnable = e.boolean("s", g.ConsumeEnable)
+	g.ConsumeFromMinEnable = e.boolean("m", g.ConsumeFromMinEnable)
+	g.ConsumeBroadcastEnable = e.boolean("d", g.ConsumeBroadcastEnable)
+	g.NotifyConsumerIdsChangedEnable = e.boolean("a", g.NotifyConsumerIdsChangedEnable)
+	for _, f := range []struct {
+		short string
+		dst   any
+	}{{"q", &g.RetryQueueNums}, {"r", &g.RetryMaxTimes}, {"i", &g.BrokerID}, {"w", &g.WhichBrokerWhenConsumeSlowly}} {
+		switch d := f.dst.(type) {
+		case *int32:
+			v, err := e.integer(f.short, int64(*d))
+			if err != nil {
+				return err
+			}
+			*d = int32(v)
+		case *int64:
+			v, err := e.integer(f.short, *d)
+			if err != nil {
+				return err
+			}
+			*d = v
+		}
+	}
+	a, err := e.admin()
+	if err != nil {
+		return err
+	}
+	ctx, cancel := e.call()
+	defer cancel()
+	addrs, err := e.targets(ctx)
+	if err != nil {
+		return err
+	}
+	for _, addr := range addrs {
+		if err := a.CreateSubscriptionGroup(ctx, addr, g); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.out, "create subscription group to %s success.\n", addr)
+	}
+	fmt.Fprintln(e.out, subGroupString(g))
+	return nil
+}
+
+var deleteSubGroupCmd = &subCommand{
+	name: "deleteSubGroup",
+	desc: "Delete subscription group from broker.",
+	options: []option{
+		{"b", "brokerAddr", true, false, "delete subscription group from which broker"},
+		{"c", "clusterName", true, false, "delete subscription group from which cluster"},
+		{"g", "groupName", true, true, "subscription group name"},
+		{"r", "removeOffset", true, false, "remove offset"},
+	},
+	oneOf: []string{"b", "c"},
+	run: func(e *env) error {
+		group := e.str("g")
+		removeOffset := e.boolean("r", false)
+		a, err := e.admin()
+		if err != nil {
+			return err
+		}
+		ctx, cancel := e.call()
+		defer cancel()
+		if b := e.str("b"); b != "" {
+			if err := a.DeleteSubscriptionGroup(ctx, b, group, removeOffset); err != nil {
+				return err
+			}
+			fmt.Fprintf(e.out, "delete subscription group [%s] from broker [%s] success.\n", group, b)
+			return nil
+		}
+		cluster := e.str("c")
+		addrs, err := e.masterAddrs(ctx, cluster)
+		if err != nil {
+			return err
+		}
+		for _, addr := range addrs {
+			if err := a.DeleteSubscriptionGroup(ctx, addr, group, removeOffset); err != nil {
+				return err
+			}
+			fmt.Fprintf(e.out, "delete subscription group [%s] from broker [%s] in cluster [%s] success.\n", group, addr, cluster)
+		}
+		// As Java does, the group's retry and dead-letter topics go too;
+		// a group that never consumed has none, which is not an error.
+		for _, t := range []string{"%RETRY%" + group, "%DLQ%" + group} {
+			if _, err := a.TopicRoute(ctx, t); err != nil {
+				continue
+			}
+			if err := a.DeleteTopic(ctx, t, cluster); err != nil {
+				return err
+			}
+			fmt.Fprintf(e.out, "delete topic [%s] from cluster [%s] success.\n", t, cluster)
+		}
+		return nil
+	},
+}
+
+var consumerProgressCmd = &subCommand{
+	name:    "consumerProgress",
+	desc:    "Query consumers's progress, speed",
+	options: []option{{"g", "groupName", true, true, "consumer group name"}},
+	run: func(e *env) error {
+		group := e.str("g")
+		a, err := e.admin()
+		if err != nil {
+			return err
+		}
+		ctx, cancel := e.call()
+		defer cancel()
+		cs, err := a.ConsumeStats(ctx, group, "")
+		if err != nil {
+			if code, ok := client.CodeOf(err); ok && code == protocol.TopicNotExist {
+				return fmt.Errorf("consumer group [%s] has no route (it never connected): %w", group, err)
+			}
+			return err
+		}
+		mqs := make([]client.MessageQueue, 0, len(cs.OffsetTable))
+		for mq := range cs.OffsetTable {
+			mqs = append(mqs, mq)
+		}
+		sortQueues(mqs)
+		fmt.Fprintf(e.out, "%-64s  %-32s  %-4s  %-20s  %-20s  %-20s %-20s  %s\n",
+			"#Topic", "#Broker Name", "#QID", "#Broker Offset", "#Consumer Offset", "#Client IP", "#Diff", "#LastTime")
+		var diffTotal int64
+		for _, mq := range mqs {
+			ow := cs.OffsetTable[mq]
+			diff := ow.BrokerOffset - ow.ConsumerOffset
+			diffTotal += diff
+			last := "N/A"
+			if ow.LastTimestamp > 0 {
+				last = time.UnixMilli(ow.LastTimestamp).Format("2006-01-02 15:04:05")
+			}
+			fmt.Fprintf(e.out, "%-64s  %-32s  %-4d  %-20d  %-20d  %-20s %-20d  %s\n",
+				mq.Topic, mq.BrokerName, mq.QueueID, ow.BrokerOffset, ow.ConsumerOffset, "N/A", diff, last)
+		}
+		fmt.Fprintln(e.out)
+		fmt.Fprintf(e.out, "Consume TPS: %.2f\n", cs.ConsumeTps)
+		fmt.Fprintf(e.out, "Consume Diff Total: %d\n", diffTotal)
+		return nil
+	},
+}
+
+// versionDesc names an MQVersion ordinal for the ones clients send.
+func versionDesc(v int32) string {
+	switch v {
+	case 317:
+		return "V4_5_2"
+	case 401:
+		return "V4_9_4"
+	case 409:
+		return "V4_9_8"
+	}
+	return strconv.Itoa(int(v))
+}
+
+var consumerConnectionCmd = &subCommand{
+	name:    "consumerConnection",
+	desc:    "Query consumer's socket connection, client version and subscription",
+	options: []option{{"g", "consumerGroup", true, true, "consumer group name"}},
+	run: func(e *env) error {
+		group := e.str("g")
+		a, err := e.admin()
+		if err != nil {
+			return err
+		}
+		ctx, cancel := e.call()
+		defer cancel()
+		cc, err := a.ConsumerConnections(ctx, group)
+		if err != nil {
+			return err
+		}
+		for i, c := range cc.ConnectionSet {
+			fmt.Fprintf(e.out, "%03d  %-32s %-22s %-8s %s\n", i+1, c.ClientID, c.ClientAddr, c.Language, versionDesc(c.Version))
+		}
+		fmt.Fprintf(e.out, "\nBelow is subscription:\n")
+		topics := make([]string, 0, len(cc.SubscriptionTable))
+		for t := range cc.SubscriptionTable {
+			topics = append(topics, t)
+		}
+		sort.Strings(topics)
+		for i, t := range topics {
+			fmt.Fprintf(e.out, "%03d  Topic: %-40s SubExpression: %s\n", i+1, t, cc.SubscriptionTable[t].SubString)
+		}
+		fmt.Fprintln(e.out)
+		fmt.Fprintf(e.out, "ConsumeType: %s\n", cc.ConsumeType)
+		fmt.Fprintf(e.out, "MessageModel: %s\n", cc.MessageModel)
+		fmt.Fprintf(e.out, "ConsumeFromWhere: %s\n", cc.ConsumeFromWhere)
+		return nil
+	},
+}
