@@ -53,6 +53,12 @@ type MetaDeps struct {
 	MaxOffset    func(topic string, queueID int32) int64
 	OffsetByTime func(topic string, queueID int32, timestamp int64) int64
 
+	// MessageByID returns the stored record of an offsetMsgId (decode the
+	// id, then the commit log record at its offset), for
+	// CONSUME_MESSAGE_DIRECTLY; without it that command answers
+	// SYSTEM_ERROR.
+	MessageByID func(msgID string) ([]byte, error)
+
 	// CallConsumerTimeout bounds a request proxied to a client
 	// (GET_CONSUMER_RUNNING_INFO); 0 means 10 s.
 	CallConsumerTimeout time.Duration
@@ -124,6 +130,7 @@ func RegisterMeta(srv *remoting.Server, p *MetaProcessor, pools MetaPools) {
 	srv.Register(protocol.GetAllProducerInfo, p.GetAllProducerInfo, pools.Admin)
 	srv.Register(protocol.CloneGroupOffset, p.CloneGroupOffset, pools.Admin)
 	srv.Register(protocol.GetConsumerRunningInfo, p.GetConsumerRunningInfo, pools.Admin)
+	srv.Register(protocol.ConsumeMessageDirectly, p.ConsumeMessageDirectly, pools.Admin)
 	srv.Register(protocol.InvokeBrokerToResetOffset, p.InvokeBrokerToResetOffset, pools.Admin)
 	srv.Register(protocol.InvokeBrokerToGetConsumerStatus, p.InvokeBrokerToGetConsumerStatus, pools.Admin)
 	srv.OnClose(p.d.Clients.ConnClosed)
@@ -643,6 +650,11 @@ func (p *MetaProcessor) GetConsumerRunningInfo(c *remoting.Conn, req *remoting.C
 // callConsumer forwards req (same code, every ext field, the body) to the
 // client clientID of group and relays its answer.
 func (p *MetaProcessor) callConsumer(c *remoting.Conn, req *remoting.Command, group, clientID string) *remoting.Command {
+	return p.callConsumerWith(c, req, req.ExtFields, req.Body, group, clientID)
+}
+
+// callConsumerWith forwards req's code with ext and body instead of req's.
+func (p *MetaProcessor) callConsumerWith(c *remoting.Conn, req *remoting.Command, ext map[string]string, body []byte, group, clientID string) *remoting.Command {
 	ch := p.d.Clients.ConsumerChannel(group, clientID)
 	if ch == nil {
 		return metaFail(req, protocol.SystemError, fmt.Sprintf("The Consumer <%s> <%s> not online", group, clientID))
@@ -650,8 +662,8 @@ func (p *MetaProcessor) callConsumer(c *remoting.Conn, req *remoting.Command, gr
 	if ch.Version < minVersionCallConsumer {
 		return metaFail(req, protocol.SystemError, fmt.Sprintf("The Consumer <%s> Version <%d> too low to finish, please upgrade it to V3_1_8_SNAPSHOT", clientID, ch.Version))
 	}
-	fwd := remoting.NewRequest(req.RequestCode(), nil, req.Body)
-	for k, v := range req.ExtFields {
+	fwd := remoting.NewRequest(req.RequestCode(), nil, body)
+	for k, v := range ext {
 		fwd.SetExt(k, v)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), p.d.CallConsumerTimeout)
@@ -805,4 +817,29 @@ func (p *MetaProcessor) InvokeBrokerToGetConsumerStatus(_ *remoting.Conn, req *r
 	resp := metaOK(req)
 	resp.Body = protocol.EncodeConsumerStatusBody(table)
 	return resp
+}
+
+// ConsumeMessageDirectly loads the stored message named by msgId and has
+// the named client consume it, relaying the client's
+// ConsumeMessageDirectlyResult (AdminBrokerProcessor.consumeMessageDirectly).
+func (p *MetaProcessor) ConsumeMessageDirectly(c *remoting.Conn, req *remoting.Command) *remoting.Command {
+	var h protocol.ConsumeMessageDirectlyResultRequestHeader
+	if resp := decodeHeader(req, &h); resp != nil {
+		return resp
+	}
+	if p.d.MessageByID == nil {
+		return metaFail(req, protocol.SystemError, "consume message directly: the message store is not available")
+	}
+	record, err := p.d.MessageByID(h.MsgID)
+	if err != nil {
+		return metaFail(req, protocol.SystemError, fmt.Sprintf("consume message directly: message %s: %v", h.MsgID, err))
+	}
+	ext := make(map[string]string, len(req.ExtFields)+1)
+	for k, v := range req.ExtFields {
+		ext[k] = v
+	}
+	if p.d.Config != nil {
+		ext["brokerName"] = p.d.Config.Config().BrokerName
+	}
+	return p.callConsumerWith(c, req, ext, record, h.ConsumerGroup, h.ClientID)
 }

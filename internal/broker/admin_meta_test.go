@@ -829,3 +829,40 @@ func TestMetaProcessorGetConsumerStatus(t *testing.T) {
 	requireCode(t, adminCli.invoke(t, remoting.NewRequest(protocol.InvokeBrokerToGetConsumerStatus, map[string]string{"topic": "T"}, nil)),
 		protocol.SystemError, "the custom field <group> is null")
 }
+
+func TestMetaProcessorConsumeMessageDirectly(t *testing.T) {
+	record := []byte("stored-record-bytes")
+	e := newMetaEnv(t, func(_ *Config, d *MetaDeps) {
+		d.MessageByID = func(id string) ([]byte, error) {
+			if id != "0A00000100002A9F0000000000000064" {
+				return nil, fmt.Errorf("no message at that offset")
+			}
+			return record, nil
+		}
+	})
+	consumer, adminCli := e.client(), e.client()
+	got := make(chan *remoting.Command, 1)
+	consumer.cli.Register(protocol.ConsumeMessageDirectly, func(_ *remoting.Conn, req *remoting.Command) *remoting.Command {
+		got <- req
+		resp := remoting.NewResponse(req, protocol.Success, "")
+		resp.Body = []byte(`{"autoCommit":true,"consumeResult":"CR_SUCCESS","order":false,"spentTimeMills":3}`)
+		return resp
+	})
+	requireCode(t, consumer.invoke(t, heartbeatReq(goHeartbeat("x@a", "cg", 1, "T"))), protocol.Success, "")
+	ask := func(id string) *remoting.Command {
+		return adminCli.invoke(t, remoting.NewRequest(protocol.ConsumeMessageDirectly, protocol.EncodeHeader(
+			&protocol.ConsumeMessageDirectlyResultRequestHeader{ConsumerGroup: "cg", ClientID: "x@a", MsgID: id, BrokerName: "other"}), nil))
+	}
+	resp := ask("0A00000100002A9F0000000000000064")
+	requireCode(t, resp, protocol.Success, "")
+	require.Equal(t, `{"autoCommit":true,"consumeResult":"CR_SUCCESS","order":false,"spentTimeMills":3}`, string(resp.Body))
+	fwd := <-got
+	require.Equal(t, record, fwd.Body)
+	require.Equal(t, "broker-a", fwd.ExtFields["brokerName"], "the broker names itself")
+	require.Equal(t, "0A00000100002A9F0000000000000064", fwd.ExtFields["msgId"])
+
+	requireCode(t, ask("bad"), protocol.SystemError, "no message at that offset")
+	requireCode(t, adminCli.invoke(t, remoting.NewRequest(protocol.ConsumeMessageDirectly, protocol.EncodeHeader(
+		&protocol.ConsumeMessageDirectlyResultRequestHeader{ConsumerGroup: "cg", ClientID: "x@gone", MsgID: "0A00000100002A9F0000000000000064"}), nil)),
+		protocol.SystemError, "The Consumer <cg> <x@gone> not online")
+}

@@ -126,3 +126,13 @@ type GetConsumerStatusRequestHeader struct {
 	Group      string `rmq:"group,required"`
 	ClientAddr string `rmq:"clientAddr,omitempty"`
 }
+
+// ConsumeMessageDirectlyResultRequestHeader is CONSUME_MESSAGE_DIRECTLY's
+// header (309), admin to broker and broker to client. MsgID is an
+// offsetMsgId; the broker sets BrokerName to its own.
+type ConsumeMessageDirectlyResultRequestHeader struct {
+	ConsumerGroup string `rmq:"consumerGroup,required"`
+	ClientID      string `rmq:"clientId,omitempty"`
+	MsgID         string `rmq:"msgId,omitempty"`
+	BrokerName    string `rmq:"brokerName,omitempty"`
+}
