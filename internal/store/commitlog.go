@@ -12,6 +12,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -126,6 +127,10 @@ func (c *CommitLog) MaxOffset() int64 { return c.q.maxOffset() }
 // checkMessage applies the store's size checks (§2.3) before encoding.
 func (c *CommitLog) checkMessage(m *message.MessageExt, propsLen int) (PutStatus, string) {
 	switch {
+	case m.Topic == "" || m.Topic == "." || m.Topic == ".." || strings.ContainsAny(m.Topic, "/\\\x00"):
+		return MessageIllegal, fmt.Sprintf("topic %q cannot name a consume queue directory", m.Topic)
+	case m.QueueID < 0:
+		return MessageIllegal, fmt.Sprintf("queueId %d is negative", m.QueueID)
 	case len(m.Topic) > message.MaxTopicLength:
 		return MessageIllegal, fmt.Sprintf("topic length %d exceeds %d", len(m.Topic), message.MaxTopicLength)
 	case len(m.Body) > c.cfg.MaxMessageSize:

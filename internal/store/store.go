@@ -350,6 +350,9 @@ func (s *Store) checkStoreStatus() (PutStatus, string) {
 // SYNC_FLUSH and WAIT not "false" it returns once the record is durable
 // (FLUSH_DISK_TIMEOUT after syncFlushTimeout, the message stored).
 func (s *Store) PutMessage(ctx context.Context, m *message.MessageExt) PutResult {
+	if m == nil {
+		return putFail(MessageIllegal, "no message")
+	}
 	if st, why := s.checkStoreStatus(); st != PutOK {
 		return putFail(st, "%s", why)
 	}
@@ -374,6 +377,11 @@ func (s *Store) PutMessages(ctx context.Context, msgs []*message.MessageExt) Put
 	defer s.gate.RUnlock()
 	if s.closed.Load() {
 		return putFail(ServiceNotAvailable, "message store has been shut down")
+	}
+	for i, m := range msgs {
+		if m == nil {
+			return putFail(MessageIllegal, "batch message %d is missing", i)
+		}
 	}
 	begin := time.Now()
 	res := s.commitLog.putMessages(ctx, msgs)

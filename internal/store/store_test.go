@@ -286,6 +286,10 @@ func TestStorePutRejects(t *testing.T) {
 		{"body-too-big", newMsg("T", 0, string(make([]byte, 1025)), nil), MessageIllegal},
 		{"topic-too-long", newMsg(string(make([]byte, 128)), 0, "x", nil), MessageIllegal},
 		{"properties-too-long", newMsg("T", 0, "x", map[string]string{"p": string(make([]byte, 40000))}), PropertiesSizeExceeded},
+		{"topic-empty", newMsg("", 0, "x", nil), MessageIllegal},
+		{"topic-path", newMsg("../etc", 0, "x", nil), MessageIllegal},
+		{"topic-dot", newMsg("..", 0, "x", nil), MessageIllegal},
+		{"queue-negative", newMsg("T", -1, "x", nil), MessageIllegal},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -294,6 +298,10 @@ func TestStorePutRejects(t *testing.T) {
 			require.NotEmpty(t, res.Remark)
 		})
 	}
+	require.Equal(t, MessageIllegal, s.PutMessage(ctx, nil).Status)
+	require.Equal(t, MessageIllegal, s.PutMessages(ctx, []*message.MessageExt{nil}).Status)
+	ok, _ := s.Writable()
+	require.True(t, ok, "rejected puts leave the store writable")
 	s.SetWritable("disk full")
 	res := s.PutMessage(ctx, newMsg("T", 0, "x", nil))
 	require.Equal(t, ServiceNotAvailable, res.Status)
