@@ -192,6 +192,9 @@ func (b *Broker) Start() error {
 	if b.delay != nil {
 		b.goRun(func() { b.delay.run(ctx) })
 	}
+	if !b.isSlave() {
+		b.goRun(func() { b.transactionCheckLoop(ctx) })
+	}
 	b.registerAll(ctx)
 	b.lg.Info("broker started", zap.String("brokerName", b.cfg.BrokerName), zap.String("brokerAddr", b.cfg.BrokerAddr()),
 		zap.String("fastAddr", b.fast.Addr()), zap.String("namesrvAddr", b.cfg.NamesrvAddr))
@@ -291,6 +294,8 @@ func (b *Broker) registerProcessors(srv *remoting.Server, withPull bool) {
 		srv.Register(code, b.processSend, send)
 	}
 	srv.Register(protocol.ConsumerSendMsgBack, b.processSendBack, send)
+	endTx := srv.NewPool("end-transaction", b.cfg.EndTransactionThreadPoolNums, b.cfg.EndTransactionPoolQueueCapacity)
+	srv.Register(protocol.EndTransaction, b.processEndTransaction, endTx)
 	if withPull {
 		pull := srv.NewPool("pull", b.cfg.PullMessageThreadPoolNums, b.cfg.PullThreadPoolQueueCapacity)
 		srv.Register(protocol.PullMessage, b.processPull, pull)

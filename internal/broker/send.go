@@ -204,6 +204,18 @@ func (b *Broker) sendOne(c *remoting.Conn, req *remoting.Command, h *protocol.Se
 	if tc.TopicFilterType == "MULTI_TAG" {
 		sysFlag |= message.SysFlagMultiTags
 	}
+	respQueueID := queueID
+	if props[message.PropertyTransactionPrepared] == "true" {
+		// A half message waits in RMQ_SYS_TRANS_HALF_TOPIC queue 0 until
+		// END_TRANSACTION (TransactionalMessageBridge.parseHalfMessageInner).
+		props[message.PropertyRealTopic] = topic
+		props[message.PropertyRealQueueID] = strconv.Itoa(int(queueID))
+		sysFlag = message.ResetTransactionType(sysFlag, message.SysFlagTransactionNot)
+		topic, queueID = TopicTransHalf, 0
+		if _, err := b.topics.CreateTopicInSendMessageBack(topic, 1, protocol.PermWrite|protocol.PermRead, 0); err != nil {
+			return remark(resp, protocol.SystemError, "topic["+topic+"] not exist")
+		}
+	}
 	m := &message.MessageExt{
 		Message: message.Message{
 			Topic:      topic,
@@ -218,7 +230,7 @@ func (b *Broker) sendOne(c *remoting.Conn, req *remoting.Command, h *protocol.Se
 		StoreHost:      b.storeHost,
 		ReconsumeTimes: reconsume,
 	}
-	return b.putResponse(resp, b.putMessage(m), queueID)
+	return b.putResponse(resp, b.putMessage(m), respQueueID)
 }
 
 // sendBatch stores a SEND_BATCH_MESSAGE body as consecutive messages of
