@@ -14,8 +14,11 @@
 //   - Producers and Consumers: the client registries fed by HEART_BEAT,
 //     with connection-close cleanup, expiry and NOTIFY_CONSUMER_IDS_CHANGED;
 //   - QueueLocks: the orderly-consumer lock table of LOCK_BATCH_MQ;
-//   - MetaProcessor: the metadata commands that do not touch the store's
-//     data (heartbeats, offsets, locks, topic/group admin, broker config).
+//   - MetaProcessor: the metadata commands (heartbeats, offsets, locks,
+//     topic/group admin, broker config, connection lists, offset reset and
+//     consumer status, requests proxied to clients); the few store facts
+//     they need come in as MetaDeps callbacks;
+//   - SlaveSync: a slave's periodic copy of its master's metadata.
 //
 // Lock order: each table has one mutex, held only inside its own methods;
 // no method calls another table or the network while holding it. Hooks
