@@ -465,6 +465,18 @@ func (q *mappedFileQueue) read(offset int64, n int) ([]byte, error) {
 	return out, err
 }
 
+// readAppend appends the n readable bytes at offset to dst.
+func (q *mappedFileQueue) readAppend(dst []byte, offset int64, n int) ([]byte, error) {
+	err := q.view(offset, func(b []byte) error {
+		if len(b) < n {
+			return fmt.Errorf("read %d bytes at %d of %s: only %d written", n, offset, q.dir, len(b))
+		}
+		dst = append(dst, b[:n]...)
+		return nil
+	})
+	return dst, err
+}
+
 // errNoFile reports an offset outside every file.
 var errNoFile = errors.New("no mapped file holds the offset")
 

@@ -491,16 +491,13 @@ type GetResult struct {
 	Messages                [][]byte
 	BufferTotalSize         int
 	SuggestPullingFromSlave bool
+
+	body []byte // Messages back to back
 }
 
-// Body concatenates the records: the PULL_MESSAGE response body.
-func (r *GetResult) Body() []byte {
-	out := make([]byte, 0, r.BufferTotalSize)
-	for _, m := range r.Messages {
-		out = append(out, m...)
-	}
-	return out
-}
+// Body is the records back to back: the PULL_MESSAGE response body. It
+// shares memory with Messages.
+func (r *GetResult) Body() []byte { return r.body }
 
 func (s *Store) nextOffsetCorrection(old, next int64) int64 {
 	if s.cfg.BrokerRole != Slave || s.cfg.OffsetCheckInSlave {
@@ -552,8 +549,12 @@ func (s *Store) GetMessage(group, topic string, queueID int32, offset int64, max
 		}
 		return res
 	}
-	maxFilter := max(16000, int(maxMsgNums)*20)
-	units := cq.get(offset, min(maxFilter, int(maxOff-offset)))
+	// At most max(16000 bytes of units, maxMsgNums) units are looked at
+	// (maxFilterMessageCount).
+	maxFilter := max(16000/cqUnitBytes, int(maxMsgNums))
+	maxFilter = min(maxFilter, int(maxOff-offset))
+	chunk := min(max(int(maxMsgNums)*2, 64), maxFilter)
+	units := cq.get(offset, chunk)
 	if len(units) == 0 {
 		res.Status = OffsetFoundNull
 		perFile := int64(s.cfg.ConsumeQueueFileSize() / cqUnitBytes)
@@ -565,41 +566,66 @@ func (s *Store) GetMessage(group, topic string, queueID int32, offset int64, max
 	memory := s.totalMemory * int64(s.cfg.AccessMessageInMemoryMaxRatio) / 100
 	nextPhyFileStart := int64(-1)
 	var maxPhyPulling int64
-	i := 0
-	for ; i < len(units); i++ {
-		u := units[i]
-		maxPhyPulling = u.PhyOffset
-		if nextPhyFileStart >= 0 && u.PhyOffset < nextPhyFileStart {
-			continue
-		}
-		inDisk := maxPhy-u.PhyOffset > memory
-		if s.batchFull(int(u.Size), int(maxMsgNums), res.BufferTotalSize, len(res.Messages), inDisk) {
-			break
-		}
-		if filter != nil && filter.ByTagsCode != nil && !filter.ByTagsCode(u.TagsCode) {
-			continue
-		}
-		rec, err := s.commitLog.readRecord(u.PhyOffset, u.Size)
-		if err != nil {
-			if res.BufferTotalSize == 0 {
-				res.Status = MessageWasRemoving
-			}
-			fs := int64(s.commitLog.q.fileSize)
-			nextPhyFileStart = u.PhyOffset + fs - u.PhyOffset%fs
-			continue
-		}
-		if filter != nil && filter.ByProperties != nil {
-			r, err := message.ParseRecord(rec, false)
-			if err != nil || !filter.ByProperties(message.DecodeProperties(r.Properties)) {
+	var buf []byte
+	var ends []int
+	count := 0
+	consumed := 0 // units looked at, the next begin offset's distance
+scan:
+	for len(units) > 0 {
+		for _, u := range units {
+			maxPhyPulling = u.PhyOffset
+			if nextPhyFileStart >= 0 && u.PhyOffset < nextPhyFileStart {
+				consumed++
 				continue
 			}
+			inDisk := maxPhy-u.PhyOffset > memory
+			if s.batchFull(int(u.Size), int(maxMsgNums), len(buf), count, inDisk) {
+				break scan
+			}
+			consumed++
+			if filter != nil && filter.ByTagsCode != nil && !filter.ByTagsCode(u.TagsCode) {
+				continue
+			}
+			if buf == nil {
+				buf = make([]byte, 0, min(int(u.Size)*int(max(maxMsgNums, 1)), s.cfg.MaxTransferBytesOnMessageInMemory+int(u.Size)))
+			}
+			start := len(buf)
+			var err error
+			buf, err = s.commitLog.q.readAppend(buf, u.PhyOffset, int(u.Size))
+			if err != nil {
+				if count == 0 {
+					res.Status = MessageWasRemoving
+				}
+				fs := int64(s.commitLog.q.fileSize)
+				nextPhyFileStart = u.PhyOffset + fs - u.PhyOffset%fs
+				continue
+			}
+			if filter != nil && filter.ByProperties != nil {
+				r, err := message.ParseRecord(buf[start:], false)
+				if err != nil || !filter.ByProperties(message.DecodeProperties(r.Properties)) {
+					buf = buf[:start]
+					continue
+				}
+			}
+			ends = append(ends, len(buf))
+			count++
+			res.Status = Found
+			nextPhyFileStart = -1
 		}
-		res.Messages = append(res.Messages, rec)
-		res.BufferTotalSize += len(rec)
-		res.Status = Found
-		nextPhyFileStart = -1
+		if consumed >= maxFilter {
+			break
+		}
+		units = cq.get(offset+int64(consumed), min(chunk, maxFilter-consumed))
 	}
-	res.NextBeginOffset = offset + int64(i)
+	res.Messages = make([][]byte, len(ends))
+	prev := 0
+	for i, e := range ends {
+		res.Messages[i] = buf[prev:e:e]
+		prev = e
+	}
+	res.BufferTotalSize = len(buf)
+	res.body = buf
+	res.NextBeginOffset = offset + int64(consumed)
 	res.SuggestPullingFromSlave = maxPhy-maxPhyPulling > memory
 	return res
 }

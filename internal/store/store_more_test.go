@@ -203,3 +203,31 @@ func TestCrashPowerLossCutAtFlushed(t *testing.T) {
 	waitDispatched(t, c)
 	require.Equal(t, int64(100), c.MaxOffsetInQueue("P", 1))
 }
+
+func TestStoreGetFiltersAcrossChunks(t *testing.T) {
+	s := openTestStore(t, testConfig(t.TempDir()))
+	for i := range 1000 {
+		tag := "skip"
+		if i == 150 || i == 950 {
+			tag = "want"
+		}
+		require.Equal(t, PutOK, s.PutMessage(context.Background(), newMsg("F", 0, strconv.Itoa(i), map[string]string{message.PropertyTags: tag})).Status)
+	}
+	waitDispatched(t, s)
+	want := message.TagsHashCode("want")
+	f := &MessageFilter{ByTagsCode: func(c int64) bool { return c == want }}
+	got := s.GetMessage("g", "F", 0, 0, 32, f)
+	require.Equal(t, Found, got.Status)
+	require.Len(t, got.Messages, 1)
+	m, _, err := message.DecodeRecord(got.Body())
+	require.NoError(t, err)
+	require.Equal(t, "150", string(m.Body))
+	require.Equal(t, int64(800), got.NextBeginOffset, "at most 800 units are looked at per pull")
+	got = s.GetMessage("g", "F", 0, 151, 32, f) // units 151..950
+	require.Equal(t, Found, got.Status)
+	require.Equal(t, int64(951), got.NextBeginOffset)
+	got = s.GetMessage("g", "F", 0, 100, 32, &MessageFilter{ByTagsCode: func(int64) bool { return false }})
+	require.Equal(t, NoMatchedMessage, got.Status)
+	require.Equal(t, int64(900), got.NextBeginOffset)
+	require.Empty(t, got.Body())
+}
