@@ -373,3 +373,27 @@ func TestProducerHeartbeatAndUnregister(t *testing.T) {
 	require.NoError(t, p.Shutdown(context.Background()))
 	require.Equal(t, 1, b.requests(protocol.UnregisterClient))
 }
+
+func TestProducerFailsOverFromDeadBroker(t *testing.T) {
+	ns := startTestNameServer(t)
+	a := startTestBroker(t, ns, "broker-a")
+	b := startTestBroker(t, ns, "broker-b")
+	a.createTopic("TopicD", 2, 6)
+	b.createTopic("TopicD", 2, 6)
+	p := newTestProducer(t, ProducerConfig{ClientConfig: testClientConfig(ns), Group: "pg"})
+	_, err := p.Send(context.Background(), &message.Message{Topic: "TopicD", Body: []byte("warm")})
+	require.NoError(t, err)
+
+	// broker-a dies but stays in the route (its registration is still live).
+	require.NoError(t, a.srv.Shutdown(context.Background()))
+	for i := 0; i < 10; i++ {
+		r, err := p.Send(context.Background(), &message.Message{Topic: "TopicD", Body: []byte(fmt.Sprint(i))})
+		require.NoError(t, err)
+		require.Equal(t, "broker-b", r.Queue.BrokerName)
+	}
+	total := 0
+	for _, br := range []*testBroker{a, b} {
+		total += len(br.stored("TopicD", 0)) + len(br.stored("TopicD", 1))
+	}
+	require.Equal(t, 11, total)
+}
