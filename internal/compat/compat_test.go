@@ -425,8 +425,8 @@ func TestCompatBrokerRestart(t *testing.T) {
 			offsets := filepath.Join(c.storeDir, "config", "consumerOffset.json")
 			require.Eventually(t, func() bool {
 				data, err := os.ReadFile(offsets)
-				return err == nil && strings.Contains(string(data), topic+"@"+group)
-			}, 10*time.Second, 20*time.Millisecond, "offsets persisted to %s", offsets)
+				return err == nil && committedSum(string(data), topic+"@"+group) == int64(len(first))
+			}, 10*time.Second, 20*time.Millisecond, "the final offsets persisted to %s", offsets)
 
 			if mode == "graceful" {
 				c.broker.stop(t)
@@ -497,4 +497,33 @@ func TestCompatAutoCreate200Topics(t *testing.T) {
 		}
 		return n == 200
 	}, 20*time.Second, 50*time.Millisecond, "all 200 topics registered with the name server")
+}
+
+// committedSum adds up the queue offsets of one topic@group entry of a
+// consumerOffset.json ({"offsetTable":{"T@g":{0:8,1:7}}}, bare or quoted
+// queue ids); -1 when the entry is missing or unreadable.
+func committedSum(file, key string) int64 {
+	i := strings.Index(file, strconv.Quote(key))
+	if i < 0 {
+		return -1
+	}
+	rest := file[i+len(key)+2:]
+	open := strings.IndexByte(rest, '{')
+	end := strings.IndexByte(rest, '}')
+	if open < 0 || end < open {
+		return -1
+	}
+	var sum int64
+	for _, kv := range strings.Split(rest[open+1:end], ",") {
+		_, v, ok := strings.Cut(kv, ":")
+		if !ok {
+			return -1
+		}
+		n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+		if err != nil {
+			return -1
+		}
+		sum += n
+	}
+	return sum
 }
