@@ -101,6 +101,14 @@ type CommitLog struct {
 
 var recordBufPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
 
+// putRecordBuf returns an encoding buffer to the pool unless a big message
+// grew it (keep big buffers from pinning memory).
+func putRecordBuf(bp *[]byte) {
+	if cap(*bp) <= 256<<10 {
+		recordBufPool.Put(bp)
+	}
+}
+
 func openCommitLog(cfg *Config, lg *zap.Logger) (*CommitLog, error) {
 	levels, err := ParseDelayLevels(cfg.MessageDelayLevel)
 	if err != nil {
@@ -176,7 +184,7 @@ func (c *CommitLog) putMessage(ctx context.Context, m *message.MessageExt) PutRe
 		return putFail(st, "%s", why)
 	}
 	bp := recordBufPool.Get().(*[]byte)
-	defer recordBufPool.Put(bp)
+	defer putRecordBuf(bp)
 	rec, err := message.AppendRecord((*bp)[:0], m)
 	if err != nil {
 		return putFail(MessageIllegal, "%v", err)
@@ -200,7 +208,7 @@ func (c *CommitLog) putMessages(ctx context.Context, msgs []*message.MessageExt)
 		return putFail(MessageIllegal, "empty batch")
 	}
 	bp := recordBufPool.Get().(*[]byte)
-	defer recordBufPool.Put(bp)
+	defer putRecordBuf(bp)
 	buf := (*bp)[:0]
 	total := 0
 	for i, m := range msgs {
