@@ -197,6 +197,33 @@ func TestRebalanceRealBroker(t *testing.T) {
 		return n
 	}
 	require.Eventually(t, func() bool { return count(a) == 2 && count(b) == 2 }, 30*time.Second, 20*time.Millisecond)
+
+	// With the assignment settled, every message is delivered exactly once.
+	p := e.producer("pg")
+	var want []string
+	for i := 0; i < 40; i++ {
+		body := fmt.Sprintf("r%02d", i)
+		_, err := p.Send(context.Background(), &message.Message{Topic: "TopicR", Body: []byte(body)})
+		require.NoError(t, err)
+		want = append(want, body)
+	}
+	all := func() []string {
+		c1.mu.Lock()
+		c2.mu.Lock()
+		defer c1.mu.Unlock()
+		defer c2.mu.Unlock()
+		var out []string
+		for _, m := range append(append([]*message.MessageExt{}, c1.msgs...), c2.msgs...) {
+			out = append(out, string(m.Body))
+		}
+		slices.Sort(out)
+		return out
+	}
+	require.Eventually(t, func() bool { return len(all()) >= len(want) }, 30*time.Second, 20*time.Millisecond)
+	require.Equal(t, want, all())
+	require.NotEmpty(t, c1.bodies())
+	require.NotEmpty(t, c2.bodies())
+
 	cc, err := e.admin.ConsumerConnections(context.Background(), "rg")
 	require.NoError(t, err)
 	require.Len(t, cc.ConnectionSet, 2)
