@@ -50,15 +50,7 @@ func (e *exitError) Error() string { return e.msg }
 // run is main without os.Exit, for tests; ctx ends a run early as Ctrl-C
 // does (the summary is still printed).
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	root := &cobra.Command{
-		Use:           "mqbench",
-		Short:         "RocketMQ benchmark producer and consumer",
-		SilenceUsage:  true,
-		SilenceErrors: true,
-	}
-	root.SetOut(stdout)
-	root.SetErr(stderr)
-	root.AddCommand(producerCommand(ctx, stdout), consumerCommand(ctx, stdout))
+	root := newRoot(ctx, stdout, stderr)
 	root.SetArgs(javaBoolArgs(root, args))
 	if err := root.ExecuteContext(ctx); err != nil {
 		if e, ok := err.(*exitError); ok {
@@ -71,6 +63,20 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// newRoot builds the command tree.
+func newRoot(ctx context.Context, stdout, stderr io.Writer) *cobra.Command {
+	root := &cobra.Command{
+		Use:           "mqbench",
+		Short:         "RocketMQ benchmark producer and consumer",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.AddCommand(producerCommand(ctx, stdout), consumerCommand(ctx, stdout))
+	return root
 }
 
 // javaBoolArgs rewrites "-k true" as "-k=true" for every boolean flag of
