@@ -112,7 +112,10 @@ func TestMqbenchDurationLinesAndInterrupt(t *testing.T) {
 	for progress < 3 {
 		select {
 		case l, ok := <-lines:
-			require.True(t, ok, "mqbench exited early: %s", errOut.String())
+			if !ok {
+				_ = cmd.Wait()
+				t.Fatalf("mqbench exited early: %s", errOut.String())
+			}
 			require.Regexp(t, producerLine, l)
 			progress++
 		case <-time.After(60 * time.Second):
@@ -124,7 +127,8 @@ func TestMqbenchDurationLinesAndInterrupt(t *testing.T) {
 	for l := range lines {
 		rest = append(rest, l)
 	}
-	require.NoError(t, cmd.Wait(), "exit 0 after Ctrl-C: %s", errOut.String())
+	err = cmd.Wait()
+	require.NoError(t, err, "exit 0 after Ctrl-C: %s", errOut.String())
 	var rep ProducerReport
 	resultOf(t, strings.Join(rest, "\n"), &rep)
 	require.Greater(t, rep.Sent, int64(0))
