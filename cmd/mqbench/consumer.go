@@ -214,5 +214,11 @@ func runConsumer(ctx context.Context, o consumerOptions, stdout io.Writer) error
 		rep.Consumed, rep.ConsumeTPS, rep.ActiveTPS, rep.AvgB2CRTMs, rep.AvgS2CRTMs, rep.MaxB2CRTMs, rep.MaxS2CRTMs, rep.ElapsedSec)
 	js, _ := json.Marshal(rep)
 	fmt.Fprintf(stdout, "RESULT %s\n", js)
-	return writeReport(o.reportJSON, js)
+	if err := writeReport(o.reportJSON, js); err != nil {
+		return err
+	}
+	if o.quantity > 0 && rep.Consumed < o.quantity {
+		return &exitError{code: 2, msg: fmt.Sprintf("consumed %d of %d messages before the run ended", rep.Consumed, o.quantity)}
+	}
+	return nil
 }

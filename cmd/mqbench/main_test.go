@@ -186,3 +186,15 @@ func TestMqbenchJavaBoolArgs(t *testing.T) {
 		javaBoolArgs(root, []string{"consumer", "-p", "true", "-e", "false"}))
 	require.Equal(t, []string{"nothing", "-k", "true"}, javaBoolArgs(root, []string{"nothing", "-k", "true"}))
 }
+
+// TestMqbenchConsumerShortOfQuantity ends at --duration with fewer than
+// -q messages: summary printed, exit 2.
+func TestMqbenchConsumerShortOfQuantity(t *testing.T) {
+	c := sharedCluster(t)
+	r := tool(t, "mqbench", nil, "consumer", "-n", c.nsAddr, "-t", "BenchNobodySends", "-q", "5", "--duration", "1s")
+	require.Equal(t, 2, r.code, "stdout:\n%s\nstderr:\n%s", r.stdout, r.stderr)
+	var rep ConsumerReport
+	resultOf(t, r.stdout, &rep)
+	require.Zero(t, rep.Consumed)
+	require.Contains(t, r.stderr, "consumed 0 of 5 messages before the run ended")
+}
