@@ -99,7 +99,7 @@ export HOME=$WORK/home NAMESRV_ADDR=
 mkdir -p "$HOME"
 
 NS_PORT=$(free_port)
-"$BIN/mqnamesrv" "listenPort=$NS_PORT" >"$WORK/namesrv.out" 2>&1 &
+"$BIN/mqnamesrv" "listenPort=$NS_PORT" bindAddress=127.0.0.1 >"$WORK/namesrv.out" 2>&1 &
 NS_PID=$!
 PIDS+=("$NS_PID")
 wait_line "$WORK/namesrv.out" "boot success" "$NS_PID"

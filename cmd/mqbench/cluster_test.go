@@ -162,7 +162,7 @@ func startCluster(bin string) (*cluster, error) {
 	if err != nil {
 		return nil, err
 	}
-	ns, err := startProc(filepath.Join(bin, "mqnamesrv"), home, "boot success", "listenPort="+strconv.Itoa(nsPort))
+	ns, err := startProc(filepath.Join(bin, "mqnamesrv"), home, "boot success", "listenPort="+strconv.Itoa(nsPort), "bindAddress=127.0.0.1")
 	if err != nil {
 		return nil, err
 	}
