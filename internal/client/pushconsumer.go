@@ -73,14 +73,15 @@ type MessageHandler func(ctx context.Context, msgs []*message.MessageExt) Consum
 
 // Push consumer defaults (DefaultMQPushConsumer.java; wire-protocol.md §13.2).
 const (
-	DefaultRebalanceInterval     = 20 * time.Second
-	DefaultPersistInterval       = 5 * time.Second
-	DefaultPullErrorDelay        = time.Second
-	DefaultPullThresholdForQueue = 1000
-	DefaultMaxReconsumeTimes     = 16
-	DefaultConsumeGoroutines     = 20
-	DefaultConsumeTimestampAgo   = 30 * time.Minute
-	consumeRetryDelay            = time.Second
+	DefaultRebalanceInterval         = 20 * time.Second
+	DefaultPersistInterval           = 5 * time.Second
+	DefaultPullErrorDelay            = time.Second
+	DefaultPullThresholdForQueue     = 1000
+	DefaultPullThresholdSizeForQueue = 100 // MiB
+	DefaultMaxReconsumeTimes         = 16
+	DefaultConsumeGoroutines         = 20
+	DefaultConsumeTimestampAgo       = 30 * time.Minute
+	consumeRetryDelay                = time.Second
 	// Orderly consumption (wire-protocol.md §8.8, §13.3).
 	DefaultLockInterval            = 20 * time.Second
 	DefaultSuspendCurrentQueueTime = time.Second
@@ -107,6 +108,9 @@ type ConsumerConfig struct {
 	// PullThresholdForQueue pauses pulling a queue with this many messages
 	// not yet consumed; 0 means 1000.
 	PullThresholdForQueue int
+	// PullThresholdSizeForQueue pauses pulling a queue holding this many
+	// MiB of bodies not yet consumed; 0 means 100.
+	PullThresholdSizeForQueue int
 	// SuspendTime is how long the broker may hold a pull; 0 means 15 s.
 	SuspendTime time.Duration
 	// PullTimeout is how long the client waits for a pull; 0 means 30 s.
@@ -154,6 +158,9 @@ func (c *ConsumerConfig) withDefaults() error {
 	}
 	if c.PullThresholdForQueue <= 0 {
 		c.PullThresholdForQueue = DefaultPullThresholdForQueue
+	}
+	if c.PullThresholdSizeForQueue <= 0 {
+		c.PullThresholdSizeForQueue = DefaultPullThresholdSizeForQueue
 	}
 	if c.SuspendTime <= 0 {
 		c.SuspendTime = DefaultPushSuspendTime
@@ -224,6 +231,7 @@ type processQueue struct {
 	mu        sync.Mutex
 	msgs      map[int64]*message.MessageExt
 	maxOffset int64 // highest queue offset ever put
+	bytes     int   // body bytes in msgs
 
 	// Orderly consumption.
 	signal   chan struct{} // messages arrived
@@ -257,9 +265,19 @@ func (q *processQueue) put(msgs []*message.MessageExt) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	for _, m := range msgs {
+		if _, dup := q.msgs[m.QueueOffset]; !dup {
+			q.bytes += len(m.Body)
+		}
 		q.msgs[m.QueueOffset] = m
 		q.maxOffset = max(q.maxOffset, m.QueueOffset)
 	}
+}
+
+// size returns how many messages and body bytes wait for consumption.
+func (q *processQueue) size() (int, int) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return len(q.msgs), q.bytes
 }
 
 func (q *processQueue) count() int {
@@ -275,7 +293,10 @@ func (q *processQueue) remove(msgs []*message.MessageExt) int64 {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	for _, m := range msgs {
-		delete(q.msgs, m.QueueOffset)
+		if _, ok := q.msgs[m.QueueOffset]; ok {
+			q.bytes -= len(m.Body)
+			delete(q.msgs, m.QueueOffset)
+		}
 	}
 	if q.maxOffset < 0 {
 		return -1
@@ -730,7 +751,7 @@ func (pc *PushConsumer) pullLoop(ctx context.Context, q *processQueue, next int6
 	defer close(q.done)
 	var brokerID int64
 	for !q.dropped.Load() && ctx.Err() == nil {
-		if q.count() >= pc.cfg.PullThresholdForQueue {
+		if n, size := q.size(); n >= pc.cfg.PullThresholdForQueue || size >= pc.cfg.PullThresholdSizeForQueue<<20 {
 			if !sleep(ctx, 50*time.Millisecond) {
 				return
 			}

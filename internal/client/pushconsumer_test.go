@@ -438,3 +438,46 @@ func FuzzClientOffsetTable(f *testing.F) {
 		require.Equal(t, m, back)
 	})
 }
+
+func TestPushConsumerFlowControl(t *testing.T) {
+	ns := startTestNameServer(t)
+	b := startTestBroker(t, ns, "broker-a")
+	b.createTopic("TopicFC", 1, 6)
+	p := newTestProducer(t, ProducerConfig{ClientConfig: testClientConfig(ns)})
+	sendBodies(t, p, "TopicFC", bodiesN("f", 60), "")
+	release := make(chan struct{})
+	var got received
+	h := func(ctx context.Context, msgs []*message.MessageExt) ConsumeResult {
+		select {
+		case <-release:
+		case <-ctx.Done():
+			return ConsumeRetryLater
+		}
+		got.add(msgs)
+		return ConsumeSuccess
+	}
+	cfg := fastConsumerConfig(ns, "cg")
+	cfg.FromWhere = ConsumeFromFirstOffset
+	cfg.PullBatchSize = 4
+	cfg.PullThresholdForQueue = 8
+	cfg.ConsumeGoroutines = 2
+	pc := newTestPushConsumer(t, cfg, "TopicFC", "*", h)
+	mq := MessageQueue{Topic: "TopicFC", BrokerName: "broker-a", QueueID: 0}
+	cached := func() int {
+		pc.mu.Lock()
+		q := pc.mu.pqs[mq]
+		pc.mu.Unlock()
+		if q == nil {
+			return 0
+		}
+		n, _ := q.size()
+		return n
+	}
+	require.Eventually(t, func() bool { return cached() >= 8 }, 20*time.Second, 5*time.Millisecond)
+	// Pulling paused at the threshold: at most one pull batch over it.
+	pulls := b.requests(protocol.PullMessage)
+	require.LessOrEqual(t, cached(), 8+4-1)
+	require.Less(t, pulls, 60/4, "it did not pull the whole queue")
+	close(release)
+	require.Eventually(t, func() bool { return len(got.bodies()) == 60 }, 20*time.Second, 5*time.Millisecond)
+}
