@@ -123,21 +123,13 @@ func SplitKeys(keys string) []string {
 
 // DelayTimeLevel returns the DELAY property as a level, 0 when absent or
 // not a number.
-func (m *Message) DelayTimeLevel() int {
-	v := m.Properties[PropertyDelayTimeLevel]
-	n := 0
-	if v == "" {
-		return 0
-	}
-	for i := 0; i < len(v); i++ {
-		c := v[i]
-		if c < '0' || c > '9' || n > 1<<20 {
-			return 0
-		}
-		n = n*10 + int(c-'0')
-	}
-	return n
-}
+func (m *Message) DelayTimeLevel() int { return parseLevel(m.Properties[PropertyDelayTimeLevel]) }
+
+// DelayLevel is DelayTimeLevel read with Prop.
+func (m *MessageExt) DelayLevel() int { return parseLevel(m.Prop(PropertyDelayTimeLevel)) }
+
+// WaitStoreOK is WaitStoreMsgOK read with Prop.
+func (m *MessageExt) WaitStoreOK() bool { return m.Prop(PropertyWaitStoreMsgOK) != "false" }
 
 // WaitStoreMsgOK reports the WAIT property: true unless it is "false".
 func (m *Message) WaitStoreMsgOK() bool { return m.Properties[PropertyWaitStoreMsgOK] != "false" }
@@ -177,4 +169,27 @@ func (m *MessageExt) ClientMsgID() string {
 		return u
 	}
 	return m.MsgID
+}
+
+// Prop returns a property from Properties, or from PropertiesString when
+// Properties is nil, without building the map.
+func (m *MessageExt) Prop(key string) string {
+	if m.Properties != nil || m.PropertiesString == "" {
+		return m.Properties[key]
+	}
+	v, _ := PropertyFromString(m.PropertiesString, key)
+	return v
+}
+
+// parseLevel reads a non-negative decimal, 0 when it is not one.
+func parseLevel(v string) int {
+	n := 0
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if c < '0' || c > '9' || n > 1<<20 {
+			return 0
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n
 }

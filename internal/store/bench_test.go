@@ -46,9 +46,10 @@ var benchBornHost = netip.MustParseAddrPort("10.0.0.2:5000")
 
 func benchMsg(body []byte) *message.MessageExt {
 	return &message.MessageExt{
-		Message: message.Message{Topic: "BenchTopic", Body: body,
-			Properties: map[string]string{message.PropertyTags: "TagA"}},
+		Message:       message.Message{Topic: "BenchTopic", Body: body},
 		BornTimestamp: 1, BornHost: benchBornHost,
+		// As the broker has it from the send header.
+		PropertiesString: message.PropertyTags + "\x01TagA",
 	}
 }
 

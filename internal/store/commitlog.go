@@ -151,15 +151,15 @@ func (c *CommitLog) checkMessage(m *message.MessageExt, propsLen int) (PutStatus
 
 // prepare fills store-side fields and applies the delay rewrite (§3.5).
 func (c *CommitLog) prepare(m *message.MessageExt) {
-	if m.Properties == nil && m.PropertiesString != "" {
-		m.Properties = message.DecodeProperties(m.PropertiesString)
-	}
 	if !m.StoreHost.IsValid() {
 		m.StoreHost = c.cfg.StoreHost
 	}
 	tt := message.TransactionType(m.SysFlag)
 	if tt == message.SysFlagTransactionNot || tt == message.SysFlagTransactionCommit {
-		if level := m.DelayTimeLevel(); level > 0 {
+		if level := m.DelayLevel(); level > 0 {
+			if m.Properties == nil {
+				m.Properties = message.DecodeProperties(m.PropertiesString)
+			}
 			level = min(level, len(c.delayLevels))
 			m.SetProperty(message.PropertyDelayTimeLevel, strconv.Itoa(level))
 			m.SetProperty(message.PropertyRealTopic, m.Topic)
@@ -197,7 +197,7 @@ func (c *CommitLog) putMessage(ctx context.Context, m *message.MessageExt) PutRe
 	if res.Status != PutOK {
 		return res
 	}
-	res.Status = c.flush(ctx, res.WroteOffset+int64(res.WroteBytes), m.WaitStoreMsgOK())
+	res.Status = c.flush(ctx, res.WroteOffset+int64(res.WroteBytes), m.WaitStoreOK())
 	return res
 }
 
@@ -212,13 +212,10 @@ func (c *CommitLog) putMessages(ctx context.Context, msgs []*message.MessageExt)
 	buf := (*bp)[:0]
 	total := 0
 	for i, m := range msgs {
-		if m.Properties == nil && m.PropertiesString != "" {
-			m.Properties = message.DecodeProperties(m.PropertiesString)
-		}
 		if message.TransactionType(m.SysFlag) != message.SysFlagTransactionNot {
 			return putFail(MessageIllegal, "batch message %d is transactional", i)
 		}
-		if m.DelayTimeLevel() > 0 {
+		if m.DelayLevel() > 0 {
 			return putFail(MessageIllegal, "batch message %d has a delay level", i)
 		}
 		if m.Topic != msgs[0].Topic || m.QueueID != msgs[0].QueueID {
@@ -250,7 +247,7 @@ func (c *CommitLog) putMessages(ctx context.Context, msgs []*message.MessageExt)
 	if res.Status != PutOK {
 		return res
 	}
-	res.Status = c.flush(ctx, res.WroteOffset+int64(res.WroteBytes), msgs[0].WaitStoreMsgOK())
+	res.Status = c.flush(ctx, res.WroteOffset+int64(res.WroteBytes), msgs[0].WaitStoreOK())
 	return res
 }
 
@@ -258,10 +255,10 @@ func (c *CommitLog) putMessages(ctx context.Context, msgs []*message.MessageExt)
 // under the put lock, patching queue offset, physical offset and store
 // timestamp into each.
 func (c *CommitLog) appendRecords(buf []byte, msgs []*message.MessageExt) PutResult {
-	begin := time.Now()
 	c.putMu.Lock()
+	begin := time.Now()
 	c.lockSince.Store(begin.UnixMilli())
-	res := c.appendRecordsLocked(buf, msgs)
+	res := c.appendRecordsLocked(buf, msgs, begin.UnixMilli())
 	c.lockSince.Store(0)
 	c.putMu.Unlock()
 	if res.Status != PutOK {
@@ -280,7 +277,7 @@ func (c *CommitLog) appendRecords(buf []byte, msgs []*message.MessageExt) PutRes
 	return res
 }
 
-func (c *CommitLog) appendRecordsLocked(buf []byte, msgs []*message.MessageExt) PutResult {
+func (c *CommitLog) appendRecordsLocked(buf []byte, msgs []*message.MessageExt, now int64) PutResult {
 	if c.writeErr != nil {
 		return putFail(UnknownError, "commit log write failed earlier: %v", c.writeErr)
 	}
@@ -305,7 +302,6 @@ func (c *CommitLog) appendRecordsLocked(buf []byte, msgs []*message.MessageExt) 
 		}
 		pos = 0
 	}
-	now := time.Now().UnixMilli()
 	phy := mf.start + int64(pos)
 	res := PutResult{Status: PutOK, WroteOffset: phy, WroteBytes: int32(len(buf)), MsgNum: int32(len(msgs)), StoreTimestamp: now}
 	be := binary.BigEndian

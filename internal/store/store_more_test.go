@@ -231,3 +231,25 @@ func TestStoreGetFiltersAcrossChunks(t *testing.T) {
 	require.Equal(t, int64(900), got.NextBeginOffset)
 	require.Empty(t, got.Body())
 }
+
+func TestStorePutWithPropertiesStringOnly(t *testing.T) {
+	s := openTestStore(t, testConfig(t.TempDir()))
+	m := &message.MessageExt{Message: message.Message{Topic: "PS", Body: []byte("x")},
+		PropertiesString: "TAGS\x01a\x02DELAY\x012\x02KEYS\x01k1"}
+	res := s.PutMessage(context.Background(), m)
+	require.Equal(t, PutOK, res.Status)
+	require.Equal(t, ScheduleTopic, m.Topic)
+	require.Equal(t, int32(1), m.QueueID)
+	waitDispatched(t, s)
+	stored, err := s.LookMessageByOffset(res.WroteOffset)
+	require.NoError(t, err)
+	require.Equal(t, map[string]string{"TAGS": "a", "DELAY": "2", "KEYS": "k1", "REAL_TOPIC": "PS", "REAL_QID": "0"}, stored.Properties)
+
+	plain := &message.MessageExt{Message: message.Message{Topic: "PS", Body: []byte("y")}, PropertiesString: "TAGS\x01b"}
+	res = s.PutMessage(context.Background(), plain)
+	require.Equal(t, PutOK, res.Status)
+	require.Nil(t, plain.Properties, "no map is built when nothing needs it")
+	stored, err = s.LookMessageByOffset(res.WroteOffset)
+	require.NoError(t, err)
+	require.Equal(t, "TAGS\x01b", stored.PropertiesString)
+}
