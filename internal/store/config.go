@@ -184,6 +184,8 @@ func (c *Config) Validate() error {
 	switch {
 	case c.StorePathRootDir == "":
 		return errors.New("storePathRootDir is empty")
+	case strings.Contains(c.StorePathCommitLog, ","):
+		return fmt.Errorf("storePathCommitLog %q: several commit-log paths are not supported", c.StorePathCommitLog)
 	case c.MappedFileSizeCommitLog < 4096:
 		return fmt.Errorf("mappedFileSizeCommitLog %d is below 4096", c.MappedFileSizeCommitLog)
 	case c.MappedFileSizeConsumeQueue < cqUnitBytes:

@@ -430,6 +430,11 @@ func TestStoreConfigDefaultsMatchTags(t *testing.T) {
 	bad := DefaultConfig("/x")
 	bad.FlushDiskType = "X"
 	require.ErrorContains(t, bad.Validate(), "flushDiskType")
+	bad = DefaultConfig("/x")
+	bad.StorePathCommitLog = "/a,/b"
+	require.ErrorContains(t, bad.Validate(), "storePathCommitLog")
+	_, err = Open(bad, nil)
+	require.ErrorContains(t, err, "storePathCommitLog")
 }
 
 func TestStoreSlaveStartsAtMasterFileBoundary(t *testing.T) {
