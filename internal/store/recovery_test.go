@@ -207,3 +207,23 @@ func TestRecoveryRemovesIndexFileCutShortByCrash(t *testing.T) {
 	_, err := os.Stat(filepath.Join(dir, "29991231235959999"))
 	require.True(t, os.IsNotExist(err))
 }
+
+func TestRecoveryEmptyCommitLogDropsConsumeQueues(t *testing.T) {
+	cfg := testConfig(t.TempDir())
+	s := openTestStore(t, cfg)
+	fillStore(t, s, 40)
+	require.NoError(t, s.Close())
+	require.NoError(t, os.RemoveAll(cfg.CommitLogDir()))
+	s = openTestStore(t, cfg)
+	require.Equal(t, int64(0), s.MaxPhyOffset())
+	for q := range int32(4) {
+		require.Equal(t, int64(0), s.MaxOffsetInQueue("R", q))
+	}
+	res := s.PutMessage(context.Background(), newMsg("R", 1, "fresh", nil))
+	require.Equal(t, PutOK, res.Status)
+	require.Equal(t, int64(0), res.QueueOffset)
+	waitDispatched(t, s)
+	got := s.GetMessage("g", "R", 1, 0, 32, nil)
+	require.Equal(t, Found, got.Status)
+	require.Len(t, got.Messages, 1)
+}
