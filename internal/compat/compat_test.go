@@ -392,6 +392,9 @@ func TestCompatConsumerRestart(t *testing.T) {
 	_, stop := c.pushConsumer(t, pushOpts{group: group, topic: topic, model: consumer.Clustering}, r1)
 	first := sendN(t, p, topic, "first", 20, nil)
 	require.Eventually(t, func() bool { return r1.distinct() == len(first) }, 30*time.Second, 20*time.Millisecond)
+	// A push consumer may shut down before committing the very last
+	// message it consumed (at-least-once); wait for its periodic commit.
+	c.waitCommitted(t, topic, group, len(first))
 	stop()
 
 	second := sendN(t, p, topic, "second", 20, nil)
@@ -421,12 +424,10 @@ func TestCompatBrokerRestart(t *testing.T) {
 			r1 := newReceived()
 			_, stop := c.pushConsumer(t, pushOpts{group: group, topic: topic, model: consumer.Clustering}, r1)
 			require.Eventually(t, func() bool { return r1.distinct() == len(first) }, 30*time.Second, 20*time.Millisecond)
+			// The client commits every 5 s; once the broker has persisted
+			// all 30, nothing is left to redeliver.
+			c.waitCommitted(t, topic, group, len(first))
 			stop()
-			offsets := filepath.Join(c.storeDir, "config", "consumerOffset.json")
-			require.Eventually(t, func() bool {
-				data, err := os.ReadFile(offsets)
-				return err == nil && committedSum(string(data), topic+"@"+group) == int64(len(first))
-			}, 10*time.Second, 20*time.Millisecond, "the final offsets persisted to %s", offsets)
 
 			if mode == "graceful" {
 				c.broker.stop(t)
@@ -497,6 +498,17 @@ func TestCompatAutoCreate200Topics(t *testing.T) {
 		}
 		return n == 200
 	}, 20*time.Second, 50*time.Millisecond, "all 200 topics registered with the name server")
+}
+
+// waitCommitted waits until the broker's consumerOffset.json holds n
+// consumed messages in total for topic@group.
+func (c *cluster) waitCommitted(t *testing.T, topic, group string, n int) {
+	t.Helper()
+	offsets := filepath.Join(c.storeDir, "config", "consumerOffset.json")
+	require.Eventually(t, func() bool {
+		data, err := os.ReadFile(offsets)
+		return err == nil && committedSum(string(data), topic+"@"+group) == int64(n)
+	}, 20*time.Second, 20*time.Millisecond, "offsets of %s@%s persisted to %s", topic, group, offsets)
 }
 
 // committedSum adds up the queue offsets of one topic@group entry of a
