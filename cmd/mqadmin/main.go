@@ -50,6 +50,8 @@ var commands = []*subCommand{
 	clusterListCmd, updateSubGroupCmd, deleteSubGroupCmd, consumerProgressCmd, consumerConnectionCmd,
 	queryMsgByIDCmd, queryMsgByKeyCmd, brokerStatusCmd, getBrokerConfigCmd, updateBrokerConfigCmd,
 	sendMessageCmd, consumeMessageCmd,
+	topicClusterListCmd, wipeWritePermCmd, addWritePermCmd, resetOffsetByTimeCmd, cloneGroupOffsetCmd,
+	queryMsgByOffsetCmd, queryMsgByUniqueKeyCmd, producerConnectionCmd, updateKvConfigCmd, deleteKvConfigCmd,
 }
 
 func findCommand(name string) *subCommand {

@@ -40,7 +40,7 @@ var queryMsgByIDCmd = &subCommand{
 			if id = strings.TrimSpace(id); id == "" {
 				continue
 			}
-			msgs, err := lookupMessage(ctx, a, id, e.str("t"))
+			msgs, err := lookupMessage(ctx, a, id, e.str("t"), false)
 			if err != nil {
 				return err
 			}
@@ -54,16 +54,21 @@ var queryMsgByIDCmd = &subCommand{
 	},
 }
 
-// lookupMessage finds a message by offset id, else by client id.
-func lookupMessage(ctx context.Context, a *client.Admin, id, topic string) ([]*message.MessageExt, error) {
-	if _, _, perr := message.ParseOffsetMsgID(id); perr == nil {
-		m, err := a.ViewMessage(ctx, id)
-		if err != nil {
-			return nil, err
+// lookupMessage finds a message by offset id, else (or when uniq) by
+// client id in topic.
+func lookupMessage(ctx context.Context, a *client.Admin, id, topic string, uniq bool) ([]*message.MessageExt, error) {
+	if !uniq {
+		_, _, perr := message.ParseOffsetMsgID(id)
+		if perr == nil {
+			m, err := a.ViewMessage(ctx, id)
+			if err != nil {
+				return nil, err
+			}
+			return []*message.MessageExt{m}, nil
 		}
-		return []*message.MessageExt{m}, nil
-	} else if topic == "" {
-		return nil, fmt.Errorf("message id %s is not an offset message id (%v); pass -t topic to look it up as a client message id", id, perr)
+		if topic == "" {
+			return nil, fmt.Errorf("message id %s is not an offset message id (%v); pass -t topic to look it up as a client message id", id, perr)
+		}
 	}
 	msgs, err := a.QueryMessageByUniqKey(ctx, topic, id, time.UnixMilli(0), time.UnixMilli(math.MaxInt64))
 	if err != nil {

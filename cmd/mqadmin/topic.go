@@ -149,8 +149,9 @@ var deleteTopicCmd = &subCommand{
 }
 
 var topicListCmd = &subCommand{
-	name: "topicList",
-	desc: "Fetch all topic list from name server",
+	name:    "topicList",
+	desc:    "Fetch all topic list from name server",
+	options: []option{{"c", "clusterModel", false, false, "clusterModel"}},
 	run: func(e *env) error {
 		a, err := e.admin()
 		if err != nil {
@@ -163,8 +164,34 @@ var topicListCmd = &subCommand{
 			return err
 		}
 		sort.Strings(topics)
+		if !e.boolean("c", false) {
+			for _, t := range topics {
+				fmt.Fprintln(e.out, t)
+			}
+			return nil
+		}
+		// The cluster model: each user topic with its cluster and the
+		// groups consuming it, one row per group.
+		const format = "%-20s  %-48s  %-48s\n"
+		fmt.Fprintf(e.out, format, "#Cluster Name", "#Topic", "#Consumer Group")
 		for _, t := range topics {
-			fmt.Fprintln(e.out, t)
+			if strings.HasPrefix(t, "%RETRY%") || strings.HasPrefix(t, "%DLQ%") {
+				continue
+			}
+			r, err := a.TopicRoute(ctx, t)
+			if err != nil || len(r.BrokerDatas) == 0 {
+				continue // deleted meanwhile
+			}
+			groups, err := a.TopicConsumedBy(ctx, t)
+			if err != nil {
+				return err
+			}
+			if len(groups) == 0 {
+				groups = []string{""}
+			}
+			for _, g := range groups {
+				fmt.Fprintf(e.out, format, r.BrokerDatas[0].Cluster, t, g)
+			}
 		}
 		return nil
 	},
