@@ -345,10 +345,26 @@ func (b *Broker) openTables() error {
 		Clients:          b.clients,
 		Locks:            b.locks,
 		MinOffset:        b.store.MinOffsetInQueue,
+		OffsetInDisk:     b.offsetInDisk,
 		DeleteTopicFiles: func(topic string) error { return b.store.DeleteTopics([]string{topic}) },
 	}, b.lg.Named("meta"))
 	b.topics.OnChange(b.topicsChanged)
 	return nil
+}
+
+// offsetInDisk reports whether the message at a queue offset has left the
+// in-memory window (DefaultMessageStore.checkInDiskByConsumeOffset); a
+// missing message counts as in memory.
+func (b *Broker) offsetInDisk(topic string, queueID int32, offset int64) bool {
+	r := b.store.GetMessage("", topic, queueID, offset, 1, nil)
+	if r.Status != store.Found || len(r.Messages) == 0 {
+		return false
+	}
+	rec, err := message.ParseRecord(r.Messages[0], false)
+	if err != nil {
+		return false
+	}
+	return b.store.CheckInDiskByCommitOffset(rec.PhyOffset)
 }
 
 // rc is the running config: Config as UPDATE_BROKER_CONFIG last left it.
