@@ -189,7 +189,7 @@ echo "|---|---:|---:|---:|---:|---:|---:|---|"
 printf '%s\n' "${ROWS[@]}"
 if [[ -n "$CONSUMER_ROW" ]]; then
 	echo
-	echo "| flushDiskType | consumed | consume TPS | elapsed (s) | avg S2C (ms) | broker RSS MiB (end / VmHWM) |"
+	echo "| flushDiskType | consumed (drain of the backlog) | consume TPS | elapsed (s) | avg S2C (ms; age of the backlog) | broker RSS MiB (end / VmHWM) |"
 	echo "|---|---|---:|---:|---:|---|"
 	echo "$CONSUMER_ROW"
 fi

@@ -1,9 +1,12 @@
 package main
 
 import (
+	"context"
 	"fmt"
+	"math"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gorocket/gorocket/internal/client"
@@ -136,7 +139,7 @@ var deleteSubGroupCmd = &subCommand{
 var consumerProgressCmd = &subCommand{
 	name:    "consumerProgress",
 	desc:    "Query consumers's progress, speed",
-	options: []option{{"g", "groupName", true, true, "consumer group name"}},
+	options: []option{{"g", "groupName", true, false, "consumer group name"}},
 	run: func(e *env) error {
 		group := e.str("g")
 		a, err := e.admin()
@@ -145,6 +148,9 @@ var consumerProgressCmd = &subCommand{
 		}
 		ctx, cancel := e.call()
 		defer cancel()
+		if group == "" {
+			return allGroupsProgress(ctx, e, a)
+		}
 		cs, err := a.ConsumeStats(ctx, group, "")
 		if err != nil {
 			if code, ok := client.CodeOf(err); ok && code == protocol.TopicNotExist {
@@ -225,4 +231,47 @@ var consumerConnectionCmd = &subCommand{
 		fmt.Fprintf(e.out, "ConsumeFromWhere: %s\n", cc.ConsumeFromWhere)
 		return nil
 	},
+}
+
+// allGroupsProgress is consumerProgress without -g: one line per group
+// that has a retry topic, with its connections and total lag.
+func allGroupsProgress(ctx context.Context, e *env, a *client.Admin) error {
+	topics, err := a.TopicList(ctx)
+	if err != nil {
+		return err
+	}
+	var groups []string
+	for _, t := range topics {
+		if g, ok := strings.CutPrefix(t, "%RETRY%"); ok {
+			groups = append(groups, g)
+		}
+	}
+	sort.Strings(groups)
+	fmt.Fprintf(e.out, "%-64s  %-6s  %-24s %-5s  %-14s  %-7s  %s\n", "#Group", "#Count", "#Version", "#Type", "#Model", "#TPS", "#Diff Total")
+	for _, g := range groups {
+		cs, err := a.ConsumeStats(ctx, g, "")
+		if err != nil {
+			continue // the group's route went away meanwhile
+		}
+		count, version, typ, model := 0, "", "", ""
+		if cc, err := a.ConsumerConnections(ctx, g); err == nil {
+			count = len(cc.ConnectionSet)
+			minV := int32(math.MaxInt32)
+			for _, c := range cc.ConnectionSet {
+				minV = min(minV, c.Version)
+			}
+			if count > 0 {
+				version = versionDesc(minV)
+			}
+			switch cc.ConsumeType {
+			case "CONSUME_PASSIVELY":
+				typ = "PUSH"
+			case "CONSUME_ACTIVELY":
+				typ = "PULL"
+			}
+			model = cc.MessageModel
+		}
+		fmt.Fprintf(e.out, "%-64s  %-6d  %-24s %-5s  %-14s  %-7d  %d\n", g, count, version, typ, model, int64(cs.ConsumeTps), cs.Diff())
+	}
+	return nil
 }

@@ -242,6 +242,10 @@ func TestMqadminGroupCommands(t *testing.T) {
 	require.Equal(t, 2, atoi(t, rows[0][1])+atoi(t, rows[1][1]), "two messages in the broker")
 	require.Equal(t, 2, atoi(t, rows[0][2])+atoi(t, rows[1][2]), "two messages consumed")
 
+	all := admin(t, c, "consumerProgress")
+	require.Regexp(t, `(?m)^#Group\s+#Count\s+#Version\s+#Type\s+#Model\s+#TPS\s+#Diff Total$`, all)
+	require.Regexp(t, `(?m)^GroupAdm\s+1\s+V4_9_8\s+PUSH\s+CLUSTERING\s+\d+\s+0$`, all)
+
 	out = admin(t, c, "deleteSubGroup", "-b", c.brokerAddr, "-g", "GroupGone")
 	require.Contains(t, out, "delete subscription group [GroupGone] from broker ["+c.brokerAddr+"] success.")
 
