@@ -108,6 +108,19 @@ func TestMqadminTopicLifecycle(t *testing.T) {
 	require.Contains(t, out, "delete topic [TopicLife] from NameServer success.")
 	require.NotContains(t, strings.Split(admin(t, c, "topicList"), "\n"), "TopicLife")
 
+	// An ordered topic also gets its order configuration on the name server.
+	out = admin(t, c, "updateTopic", "-b", c.brokerAddr, "-t", "TopicOrd", "-w", "2", "-r", "2", "-o", "true")
+	require.Contains(t, out, "set cluster orderConf. isOrder=true, orderConf=["+c.brokerName+":2]")
+	require.Contains(t, out, "order=true]")
+	adm, err := client.NewAdmin(client.AdminConfig{ClientConfig: client.ClientConfig{NameServers: []string{c.nsAddr}}}, nil)
+	require.NoError(t, err)
+	defer adm.Close()
+	kvCtx, kvCancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer kvCancel()
+	conf, err := adm.GetKVConfig(kvCtx, "ORDER_TOPIC_CONFIG", "TopicOrd")
+	require.NoError(t, err)
+	require.Equal(t, c.brokerName+":2", conf)
+
 	r := tool(t, "mqadmin", nil, "topicRoute", "-t", "TopicLife", "-n", c.nsAddr)
 	require.Equal(t, 1, r.code)
 	require.Contains(t, r.stderr, "topic [TopicLife] not exist")
