@@ -162,8 +162,13 @@ func (b *Broker) Start() error {
 	b.runCtx, b.cancel = context.WithCancel(context.Background())
 	b.ns = remoting.NewClient(remoting.ClientConfig{}, b.lg.Named("namesrv-client"))
 
-	mainAddr := net.JoinHostPort(b.cfg.BrokerIP1, strconv.Itoa(b.cfg.ListenPort))
-	fastAddr := net.JoinHostPort(b.cfg.BrokerIP1, strconv.Itoa(fastPort))
+	bindHost := listenHost(b.cfg.BrokerIP1)
+	if bindHost != b.cfg.BrokerIP1 {
+		b.lg.Warn("brokerIP1 is not an address of this host; listening on every interface, as Java does",
+			zap.String("brokerIP1", b.cfg.BrokerIP1))
+	}
+	mainAddr := net.JoinHostPort(bindHost, strconv.Itoa(b.cfg.ListenPort))
+	fastAddr := net.JoinHostPort(bindHost, strconv.Itoa(fastPort))
 	b.main = remoting.NewServer(remoting.ServerConfig{ListenAddr: mainAddr}, b.lg.Named("remoting"))
 	b.fast = remoting.NewServer(remoting.ServerConfig{ListenAddr: fastAddr}, b.lg.Named("remoting-fast"))
 	b.registerProcessors(b.main, true)
@@ -199,6 +204,30 @@ func (b *Broker) Start() error {
 	b.lg.Info("broker started", zap.String("brokerName", b.cfg.BrokerName), zap.String("brokerAddr", b.cfg.BrokerAddr()),
 		zap.String("fastAddr", b.fast.Addr()), zap.String("namesrvAddr", b.cfg.NamesrvAddr))
 	return nil
+}
+
+// listenHost is where the servers listen: brokerIP1 when it is an address
+// of this host (so a loopback broker stays on loopback), else every
+// interface, as the Java broker always does (a NAT or container address
+// in brokerIP1 is only what clients are told).
+func listenHost(brokerIP1 string) string {
+	ip := net.ParseIP(brokerIP1)
+	if ip == nil {
+		return "0.0.0.0"
+	}
+	if ip.IsLoopback() {
+		return brokerIP1
+	}
+	addrs, err := net.InterfaceAddrs()
+	if err != nil {
+		return "0.0.0.0"
+	}
+	for _, a := range addrs {
+		if n, ok := a.(*net.IPNet); ok && n.IP.Equal(ip) {
+			return brokerIP1
+		}
+	}
+	return "0.0.0.0"
 }
 
 // freePort asks the kernel for a free TCP port on host.

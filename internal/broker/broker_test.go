@@ -290,3 +290,12 @@ func (e *testEnv) waitMaxOffset(topic string, queueID int32, want int64, msgAndA
 	e.t.Helper()
 	require.Eventually(e.t, func() bool { return e.b.store.MaxOffsetInQueue(topic, queueID) == want }, 10*time.Second, 5*time.Millisecond, msgAndArgs...)
 }
+
+func TestBrokerListenHost(t *testing.T) {
+	require.Equal(t, "127.0.0.1", listenHost("127.0.0.1"))
+	require.Equal(t, "0.0.0.0", listenHost("203.0.113.77"), "an address this host does not have: every interface")
+	require.Equal(t, "0.0.0.0", listenHost("not-an-ip"))
+	if ip := DetectBrokerIP(); ip != "127.0.0.1" {
+		require.Equal(t, ip, listenHost(ip), "a local address is bound as is")
+	}
+}
