@@ -299,3 +299,67 @@ func TestBrokerListenHost(t *testing.T) {
 		require.Equal(t, ip, listenHost(ip), "a local address is bound as is")
 	}
 }
+
+func TestBrokerRegisterPeriodClamped(t *testing.T) {
+	for _, tc := range []struct {
+		ms   int
+		want time.Duration
+	}{{30000, 30 * time.Second}, {1000, 10 * time.Second}, {120000, 60 * time.Second}, {45000, 45 * time.Second}} {
+		b := &Broker{cfg: Config{RegisterNameServerPeriod: tc.ms}}
+		require.Equal(t, tc.want, b.registerPeriod(), "registerNameServerPeriod=%d", tc.ms)
+	}
+}
+
+func TestBrokerShutdownIdempotent(t *testing.T) {
+	e := startEnv(t)
+	e.shutdown()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	require.NoError(t, e.b.Shutdown(ctx), "a second shutdown is a no-op")
+
+	cfg, scfg := testConfigs(t.TempDir(), "")
+	b, err := New(cfg, scfg, nil)
+	require.NoError(t, err)
+	require.NoError(t, b.Shutdown(ctx), "shutting down a broker never started is a no-op")
+}
+
+// TestBrokerRestartKeepsData: a broker reopened on the same store serves
+// what it stored and the offsets committed before.
+func TestBrokerRestartKeepsData(t *testing.T) {
+	ns := startNamesrv(t)
+	dir := t.TempDir()
+	cfg, scfg := testConfigs(dir, ns.Addr())
+	start := func() *Broker {
+		b, err := New(cfg, scfg, zaptest.NewLogger(t))
+		require.NoError(t, err)
+		require.NoError(t, b.Start())
+		return b
+	}
+	stop := func(b *Broker) {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		require.NoError(t, b.Shutdown(ctx))
+	}
+	b := start()
+	cli := remoting.NewClient(remoting.ClientConfig{}, zaptest.NewLogger(t))
+	defer cli.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	resp, err := cli.Invoke(ctx, b.Addr(), sendReq("Persisted", 0, nil, []byte("kept")))
+	require.NoError(t, err)
+	require.Equal(t, int32(protocol.Success), resp.Code, resp.Remark)
+	b.offsets.CommitOffset("t", "cgkeep", "Persisted", 0, 1)
+	stop(b)
+
+	b = start()
+	defer stop(b)
+	require.NotNil(t, b.topics.Get("Persisted"), "the auto-created topic survives")
+	require.Equal(t, int64(1), b.offsets.QueryOffset("cgkeep", "Persisted", 0), "committed offsets survive")
+	resp, err = cli.Invoke(ctx, b.Addr(), pullReq("Persisted", 0, 0, "*", protocol.PullFlagSubscription, 0))
+	require.NoError(t, err)
+	require.Equal(t, int32(protocol.Success), resp.Code, resp.Remark)
+	msgs, err := message.DecodeMessages(resp.Body)
+	require.NoError(t, err)
+	require.Len(t, msgs, 1)
+	require.Equal(t, "kept", string(msgs[0].Body))
+}
