@@ -70,6 +70,7 @@ type Broker struct {
 	bootTime   time.Time
 
 	stats brokerStats
+	pools []*remoting.Pool // data-path pools of both servers, for runtime info
 
 	cancel     context.CancelFunc
 	wg         sync.WaitGroup
@@ -318,15 +319,18 @@ func (b *Broker) storeOffsetCheckInSlave() bool { return b.storeCfg.OffsetCheckI
 func (b *Broker) registerProcessors(srv *remoting.Server, withPull bool) {
 	send := srv.NewPool("send", b.cfg.SendMessageThreadPoolNums, b.cfg.SendThreadPoolQueueCapacity)
 	query := srv.NewPool("query", b.cfg.QueryMessageThreadPoolNums, b.cfg.QueryThreadPoolQueueCapacity)
+	b.pools = append(b.pools, send, query)
 	admin := srv.NewPool("admin", b.cfg.AdminBrokerThreadPoolNums, 10000)
 	for _, code := range []protocol.RequestCode{protocol.SendMessage, protocol.SendMessageV2, protocol.SendBatchMessage} {
 		srv.Register(code, b.processSend, send)
 	}
 	srv.Register(protocol.ConsumerSendMsgBack, b.processSendBack, send)
 	endTx := srv.NewPool("end-transaction", b.cfg.EndTransactionThreadPoolNums, b.cfg.EndTransactionPoolQueueCapacity)
+	b.pools = append(b.pools, endTx)
 	srv.Register(protocol.EndTransaction, b.processEndTransaction, endTx)
 	if withPull {
 		pull := srv.NewPool("pull", b.cfg.PullMessageThreadPoolNums, b.cfg.PullThreadPoolQueueCapacity)
+		b.pools = append(b.pools, pull)
 		srv.Register(protocol.PullMessage, b.processPull, pull)
 	}
 	srv.Register(protocol.QueryMessage, b.processQueryMessage, query)
@@ -394,6 +398,17 @@ func (b *Broker) offsetInDisk(topic string, queueID int32, offset int64) bool {
 		return false
 	}
 	return b.store.CheckInDiskByCommitOffset(rec.PhyOffset)
+}
+
+// queued is how many requests wait in the pools named name.
+func (b *Broker) queued(name string) int {
+	n := 0
+	for _, p := range b.pools {
+		if p.Name() == name {
+			n += p.Queued()
+		}
+	}
+	return n
 }
 
 // rc is the running config: Config as UPDATE_BROKER_CONFIG last left it.
