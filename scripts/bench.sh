@@ -6,8 +6,9 @@
 # free loopback ports with its store in a temporary directory, and runs
 # mqbench producer with 1 KiB messages and 1 and 16 threads for
 # BENCH_SECONDS each (default 10), then, on ASYNC_FLUSH, one mqbench
-# consumer run that drains what was sent. It samples the broker's
-# VmRSS / VmHWM from /proc/PID/status and prints a Markdown table. Every
+# consumer run that drains what was sent. It samples the broker's VmRSS,
+# RssAnon (VmRSS counts the touched pages of the mapped commit log too)
+# and VmHWM from /proc/PID/status and prints Markdown tables. Every
 # process it starts is stopped on exit; it exits non-zero if a run failed
 # to send or the consumer missed messages.
 #
@@ -154,9 +155,10 @@ for FLUSH in $FLUSH_TYPES; do
 		fi
 		SENT_TOTAL=$((SENT_TOTAL + SENT))
 		RSS=$(proc_kib "$BR_PID" VmRSS)
+		ANON=$(proc_kib "$BR_PID" RssAnon)
 		HWM=$(proc_kib "$BR_PID" VmHWM)
 		((RSS > PEAK_RSS)) && PEAK_RSS=$RSS
-		ROWS+=("| $FLUSH | $T | $(fmt1 "$(json_field "$RESULT" sendTps)") | $(fmt2 "$(json_field "$RESULT" avgRtMs)") | $(fmt2 "$(json_field "$RESULT" maxRtMs)") | $FAILS | $SENT | $(mib "$RSS") / $(mib "$PEAK_RSS") / $(mib "$HWM") |")
+		ROWS+=("| $FLUSH | $T | $(fmt1 "$(json_field "$RESULT" sendTps)") | $(fmt2 "$(json_field "$RESULT" avgRtMs)") | $(fmt2 "$(json_field "$RESULT" maxRtMs)") | $FAILS | $SENT | $(mib "$RSS") / $(mib "$ANON") / $(mib "$PEAK_RSS") / $(mib "$HWM") |")
 	done
 	if [[ "$FLUSH" == ASYNC_FLUSH && "$SENT_TOTAL" -gt 0 ]]; then
 		log "consumer $FLUSH draining $SENT_TOTAL messages"
@@ -184,7 +186,7 @@ done
 echo
 echo "gorocket benchmark: ${SIZE} B messages, ${SECONDS_PER_RUN} s per run, synchronous sends, $(nproc) CPUs, $(go env GOOS)/$(go env GOARCH)"
 echo
-echo "| flushDiskType | threads | send TPS | avg RT (ms) | max RT (ms) | failures | messages | broker RSS MiB (end / run peak / VmHWM) |"
+echo "| flushDiskType | threads | send TPS | avg RT (ms) | max RT (ms) | failures | messages | broker MiB: VmRSS end / RssAnon end / VmRSS run peak / VmHWM |"
 echo "|---|---:|---:|---:|---:|---:|---:|---|"
 printf '%s\n' "${ROWS[@]}"
 if [[ -n "$CONSUMER_ROW" ]]; then
