@@ -252,3 +252,22 @@ type CheckTransactionStateRequestHeader struct {
 	TransactionID        string `rmq:"transactionId,omitempty"`
 	OffsetMsgID          string `rmq:"offsetMsgId,omitempty"`
 }
+
+// ReplyMessageRequestHeader is PUSH_REPLY_MESSAGE_TO_CLIENT's header (326,
+// broker to the requesting client) (ReplyMessageRequestHeader.java).
+type ReplyMessageRequestHeader struct {
+	ProducerGroup         string `rmq:"producerGroup,required"`
+	Topic                 string `rmq:"topic,required"`
+	DefaultTopic          string `rmq:"defaultTopic,required"`
+	DefaultTopicQueueNums int32  `rmq:"defaultTopicQueueNums,required"`
+	QueueID               int32  `rmq:"queueId,required"`
+	SysFlag               int32  `rmq:"sysFlag,required"`
+	BornTimestamp         int64  `rmq:"bornTimestamp,required"`
+	Flag                  int32  `rmq:"flag,required"`
+	Properties            string `rmq:"properties"`
+	ReconsumeTimes        int32  `rmq:"reconsumeTimes"`
+	UnitMode              bool   `rmq:"unitMode"`
+	BornHost              string `rmq:"bornHost,required"`
+	StoreHost             string `rmq:"storeHost,required"`
+	StoreTimestamp        int64  `rmq:"storeTimestamp,required"`
+}
