@@ -40,6 +40,7 @@ type dispatcher struct {
 	s         *Store
 	reputFrom atomic.Int64
 	wake      chan struct{}
+	parked    atomic.Bool // blocked on wake; puts must notify
 
 	mu        sync.RWMutex
 	listeners []func(DispatchInfo)
@@ -52,6 +53,9 @@ func newDispatcher(s *Store) *dispatcher {
 }
 
 func (d *dispatcher) notify() {
+	if !d.parked.Load() {
+		return // polling: it will see the bytes within dispatchPollInterval
+	}
 	select {
 	case d.wake <- struct{}{}:
 	default:
@@ -69,15 +73,52 @@ func (d *dispatcher) behind() int64 {
 	return max(d.s.commitLog.MaxOffset()-d.reputFrom.Load(), 0)
 }
 
+// Waking: while puts keep coming the dispatcher polls every
+// dispatchPollInterval (RocketMQ's reput sleeps 1 ms), so a put never pays
+// for waking it; after dispatchIdlePolls empty polls it parks, and the
+// next put wakes it through notify.
+const (
+	dispatchPollInterval = time.Millisecond
+	dispatchIdlePolls    = 100
+)
+
 func (d *dispatcher) run(ctx context.Context) {
+	t := time.NewTimer(dispatchPollInterval)
+	defer t.Stop()
+	idle := 0
 	for {
+		before := d.reputFrom.Load()
 		d.reput(true)
+		if d.reputFrom.Load() != before {
+			idle = 0
+		} else {
+			idle++
+		}
+		if idle < dispatchIdlePolls {
+			t.Reset(dispatchPollInterval)
+			select {
+			case <-ctx.Done():
+				d.reput(true) // what was appended before Close
+				return
+			case <-t.C:
+			case <-d.wake:
+			}
+			continue
+		}
+		d.parked.Store(true)
+		if d.behind() > 0 { // appended after the last look: no wake will come
+			d.parked.Store(false)
+			continue
+		}
 		select {
 		case <-ctx.Done():
-			d.reput(true) // what was appended before Close
+			d.parked.Store(false)
+			d.reput(true)
 			return
 		case <-d.wake:
 		}
+		d.parked.Store(false)
+		idle = 0
 	}
 }
 

@@ -330,6 +330,7 @@ func TestStoreSlaveRefusesPutsAndReplaysRaw(t *testing.T) {
 		off += int64(len(data))
 	}
 	require.Error(t, slave.AppendToCommitLog(5, []byte{1}), "only at the end")
+	waitDispatched(t, master)
 	waitDispatched(t, slave)
 	for q := range int32(3) {
 		require.Equal(t, master.MaxOffsetInQueue("T", q), slave.MaxOffsetInQueue("T", q))
