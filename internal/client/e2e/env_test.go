@@ -33,24 +33,43 @@ type envOpt func(*broker.Config, *store.Config)
 
 func startEnv(t testing.TB, opts ...envOpt) *env {
 	t.Helper()
+	ns := startNameServer(t)
+	b := startBroker(t, ns.Addr(), "broker-a", opts...)
+	a, err := client.NewAdmin(client.AdminConfig{ClientConfig: clientConfig(ns.Addr())}, quietLogger(t))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = a.Close() })
+	return &env{t: t, ns: ns, broker: b, admin: a}
+}
+
+// startNameServer runs the real name server on a free loopback port, with
+// its files in a temporary directory.
+func startNameServer(t testing.TB) *namesrv.Server {
+	t.Helper()
 	dir := t.TempDir()
 	ncfg := namesrv.DefaultConfig()
 	ncfg.ListenPort = 0
 	ncfg.BindAddress = "127.0.0.1"
-	ncfg.KvConfigPath = filepath.Join(dir, "namesrv", "kvConfig.json")
-	ncfg.ConfigStorePath = filepath.Join(dir, "namesrv", "namesrv.properties")
+	ncfg.KvConfigPath = filepath.Join(dir, "kvConfig.json")
+	ncfg.ConfigStorePath = filepath.Join(dir, "namesrv.properties")
 	ns, err := namesrv.New(ncfg, quietLogger(t).Named("namesrv"))
 	require.NoError(t, err)
 	require.NoError(t, ns.Start())
 	t.Cleanup(func() { _ = ns.Shutdown(context.Background()) })
+	return ns
+}
 
+// startBroker runs a real master broker named name, registered with the
+// name server at nsAddr, its store in a temporary directory.
+func startBroker(t testing.TB, nsAddr, name string, opts ...envOpt) *broker.Broker {
+	t.Helper()
+	dir := t.TempDir()
 	cfg := broker.NewConfig()
 	cfg.BrokerIP1 = "127.0.0.1"
 	cfg.BrokerIP2 = "127.0.0.1"
-	cfg.BrokerName = "broker-a"
+	cfg.BrokerName = name
 	cfg.BrokerClusterName = "DefaultCluster"
 	cfg.ListenPort = 0
-	cfg.NamesrvAddr = ns.Addr()
+	cfg.NamesrvAddr = nsAddr
 	scfg := store.DefaultConfig(filepath.Join(dir, "store"))
 	scfg.MappedFileSizeCommitLog = 4 << 20
 	scfg.MappedFileSizeConsumeQueue = 20 * 1000
@@ -59,7 +78,7 @@ func startEnv(t testing.TB, opts ...envOpt) *env {
 	for _, o := range opts {
 		o(cfg, &scfg)
 	}
-	b, err := broker.New(*cfg, scfg, quietLogger(t).Named("broker"))
+	b, err := broker.New(*cfg, scfg, quietLogger(t).Named(name))
 	require.NoError(t, err)
 	require.NoError(t, b.Start())
 	t.Cleanup(func() {
@@ -67,10 +86,7 @@ func startEnv(t testing.TB, opts ...envOpt) *env {
 		defer cancel()
 		_ = b.Shutdown(ctx)
 	})
-	a, err := client.NewAdmin(client.AdminConfig{ClientConfig: clientConfig(ns.Addr())}, quietLogger(t))
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = a.Close() })
-	return &env{t: t, ns: ns, broker: b, admin: a}
+	return b
 }
 
 func clientConfig(nsAddr string) client.ClientConfig {
