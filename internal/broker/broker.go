@@ -325,6 +325,9 @@ func (b *Broker) registerProcessors(srv *remoting.Server, withPull bool) {
 		srv.Register(code, b.processSend, send)
 	}
 	srv.Register(protocol.ConsumerSendMsgBack, b.processSendBack, send)
+	reply := srv.NewPool("reply", b.cfg.ProcessReplyMessageThreadPoolNums, b.cfg.ReplyThreadPoolQueueCapacity)
+	srv.Register(protocol.SendReplyMessage, b.processSendReply, reply)
+	srv.Register(protocol.SendReplyMessageV2, b.processSendReply, reply)
 	endTx := srv.NewPool("end-transaction", b.cfg.EndTransactionThreadPoolNums, b.cfg.EndTransactionPoolQueueCapacity)
 	b.pools = append(b.pools, endTx)
 	srv.Register(protocol.EndTransaction, b.processEndTransaction, endTx)
