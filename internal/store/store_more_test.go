@@ -19,9 +19,6 @@ import (
 )
 
 func TestStoreDependsOnlyOnMessage(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs go list")
-	}
 	out, err := exec.Command("go", "list", "-deps", "-json=ImportPath", ".").Output()
 	require.NoError(t, err)
 	dec := json.NewDecoder(strings.NewReader(string(out)))
