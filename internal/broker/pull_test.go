@@ -206,3 +206,25 @@ func TestPullUsesHeartbeatSubscriptionAndCommitsOffset(t *testing.T) {
 	resp = e.invoke(req)
 	require.Equal(t, int32(protocol.SubscriptionNotLatest), resp.Code)
 }
+
+// TestPullHeldPullsFreeTheirWorker: with one pull worker, several held
+// pulls do not stop another pull from being served.
+func TestPullHeldPullsFreeTheirWorker(t *testing.T) {
+	e := startEnv(t, func(c *Config, _ *store.Config) { c.PullMessageThreadPoolNums = 1 })
+	e.createTopic("OneWorker", 2, 6)
+	var held []<-chan *remoting.Command
+	for range 3 {
+		held = append(held, e.asyncPull(pullReq("OneWorker", 0, 0, "*", protocol.PullFlagSubscription|protocol.PullFlagSuspend, 15000)))
+	}
+	require.Eventually(t, func() bool { return e.b.hold.held() == 3 }, 10*time.Second, 5*time.Millisecond)
+	e.send("OneWorker", 1, nil, "other queue")
+	e.waitMaxOffset("OneWorker", 1, 1)
+	resp := e.invoke(pullReq("OneWorker", 1, 0, "*", protocol.PullFlagSubscription, 0))
+	require.Equal(t, int32(protocol.Success), resp.Code, "served while three pulls are held")
+	e.send("OneWorker", 0, nil, "wake all")
+	for _, ch := range held {
+		r := <-ch
+		require.Equal(t, int32(protocol.Success), r.Code, r.Remark)
+		require.Equal(t, []string{"wake all"}, bodies(t, r))
+	}
+}
