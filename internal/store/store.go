@@ -583,6 +583,9 @@ scan:
 				break scan
 			}
 			consumed++
+			if u.Size <= 0 || int(u.Size) > s.commitLog.q.fileSize {
+				continue // a filler or damaged unit points at no record
+			}
 			if filter != nil && filter.ByTagsCode != nil && !filter.ByTagsCode(u.TagsCode) {
 				continue
 			}
