@@ -30,6 +30,8 @@ type consumerOptions struct {
 	duration    time.Duration
 	interval    time.Duration
 	reportJSON  string
+	trace       bool // -m: refused, no message trace in this suite
+	acl         bool // -a: refused, no ACL in this suite
 }
 
 func consumerCommand(ctx context.Context, stdout io.Writer) *cobra.Command {
@@ -54,6 +56,8 @@ func consumerCommand(ctx context.Context, stdout io.Writer) *cobra.Command {
 	f.DurationVar(&o.duration, "duration", 10*time.Minute, "Stop after this long")
 	f.DurationVar(&o.interval, "report-interval", time.Second, "Interval of the progress lines")
 	f.StringVar(&o.reportJSON, "report-json", "", "Also write the JSON summary to this file")
+	f.BoolVarP(&o.trace, "msgTraceEnable", "m", false, "Message trace (not supported: must be false)")
+	f.BoolVarP(&o.acl, "aclEnable", "a", false, "ACL (not supported: must be false)")
 	return cmd
 }
 
@@ -92,6 +96,9 @@ func runConsumer(ctx context.Context, o consumerOptions, stdout io.Writer) error
 		return err
 	}
 	if err := checkBounds(o.duration, o.interval); err != nil {
+		return err
+	}
+	if err := checkUnsupported(o.trace, o.acl); err != nil {
 		return err
 	}
 	from := client.ConsumeFromLastOffset

@@ -123,6 +123,17 @@ func checkBounds(duration, interval time.Duration) error {
 	return nil
 }
 
+// checkUnsupported refuses Java options this suite has no feature for.
+func checkUnsupported(trace, acl bool) error {
+	switch {
+	case trace:
+		return &exitError{code: 1, msg: "-m msgTraceEnable: message trace is not supported by gorocket; pass -m false or leave it out"}
+	case acl:
+		return &exitError{code: 1, msg: "-a aclEnable: ACL is not supported by gorocket; pass -a false or leave it out"}
+	}
+	return nil
+}
+
 // writeReport writes the JSON summary to path ("" = nowhere, "-" = stdout
 // is already covered by the RESULT line).
 func writeReport(path string, js []byte) error {

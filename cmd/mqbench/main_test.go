@@ -150,6 +150,8 @@ func TestMqbenchBadOptions(t *testing.T) {
 		{"sql92", []string{"consumer", "-n", "127.0.0.1:9876", "-f", "SQL92", "-e", "a > 1"}, "does not support consumer to filter message by SQL92"},
 		{"bad filter", []string{"consumer", "-n", "127.0.0.1:9876", "-f", "REGEX"}, `-f filterType must be TAG or SQL92, got "REGEX"`},
 		{"bad from", []string{"consumer", "-n", "127.0.0.1:9876", "--from", "middle"}, `--from must be last or first, got "middle"`},
+		{"trace", []string{"producer", "-n", "127.0.0.1:9876", "-m", "true"}, "message trace is not supported"},
+		{"acl", []string{"consumer", "-n", "127.0.0.1:9876", "-a", "true"}, "ACL is not supported"},
 		{"unknown flag", []string{"producer", "--nope"}, "unknown flag: --nope"},
 		{"unknown command", []string{"sideways"}, `unknown command "sideways"`},
 	}

@@ -33,6 +33,8 @@ type producerOptions struct {
 	group      string
 	inFlight   int
 	reportJSON string
+	trace      bool // -m: refused, no message trace in this suite
+	acl        bool // -a: refused, no ACL in this suite
 }
 
 func producerCommand(ctx context.Context, stdout io.Writer) *cobra.Command {
@@ -61,6 +63,8 @@ func producerCommand(ctx context.Context, stdout io.Writer) *cobra.Command {
 	f.StringVarP(&o.group, "group", "g", "benchmark_producer", "Producer group")
 	f.IntVar(&o.inFlight, "async-inflight", 64, "Asynchronous sends each thread keeps in flight")
 	f.StringVar(&o.reportJSON, "report-json", "", "Also write the JSON summary to this file")
+	f.BoolVarP(&o.trace, "msgTraceEnable", "m", false, "Message trace (not supported: must be false)")
+	f.BoolVarP(&o.acl, "aclEnable", "a", false, "ACL (not supported: must be false)")
 	return cmd
 }
 
@@ -129,6 +133,9 @@ func runProducer(ctx context.Context, o producerOptions, stdout io.Writer) error
 		return err
 	}
 	if err := checkBounds(o.duration, o.interval); err != nil {
+		return err
+	}
+	if err := checkUnsupported(o.trace, o.acl); err != nil {
 		return err
 	}
 	switch {
