@@ -176,8 +176,9 @@ func (d *dispatcher) dispatchChunk(from int64, b []byte, notify bool) int64 {
 			off := from + int64(pos)
 			return off - off%fileSize + fileSize
 		}
-		if magic == message.MagicMessage && size > 0 && int(size) > len(rest) && int64(size) <= fileSize {
-			break // not all written yet
+		if magic == message.MagicMessage && size > 0 && int(size) > len(rest) && int64(size) <= fileSize &&
+			(from+int64(len(b)))%fileSize != 0 {
+			break // not all written yet (a full file cannot hold a partial record)
 		}
 		rec, err := message.ParseRecord(rest, false)
 		if err != nil {
