@@ -11,6 +11,11 @@ import (
 	"github.com/gorocket/gorocket/internal/remoting/protocol"
 )
 
+// maxPullHold bounds how long a pull is held whatever its
+// suspendTimeoutMillis says. Clients ask for 15–20 s and give up after
+// 30 s, so a longer hold only keeps a request nobody waits for.
+const maxPullHold = time.Minute
+
 // processPull serves PULL_MESSAGE (11) on the main port
 // (PullMessageProcessor.java). A pull that finds nothing and may be
 // suspended is parked in the hold and answered later with Conn.Reply; the
@@ -98,7 +103,7 @@ func (b *Broker) pull(c *remoting.Conn, req *remoting.Command, allowSuspend bool
 	}
 
 	if resp.Code == int32(protocol.PullNotFound) && allowSuspend && h.SysFlag&protocol.PullFlagSuspend != 0 {
-		hold := time.Duration(h.SuspendTimeoutMillis) * time.Millisecond
+		hold := min(time.Duration(h.SuspendTimeoutMillis)*time.Millisecond, maxPullHold)
 		if !b.rc().LongPollingEnable {
 			hold = time.Duration(b.rc().ShortPollingTimeMills) * time.Millisecond
 		}
