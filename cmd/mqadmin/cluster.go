@@ -13,6 +13,7 @@ var clusterListCmd = &subCommand{
 	desc: "List all of clusters",
 	options: []option{
 		{"c", "clusterName", true, false, "which cluster"},
+		{"m", "moreStats", false, false, "Print more stats"},
 	},
 	run: runClusterList,
 }
@@ -44,8 +45,14 @@ func runClusterList(e *env) error {
 			return fmt.Errorf("cluster [%s] not exist", only)
 		}
 	}
+	more := e.boolean("m", false)
 	const format = "%-16s  %-22s  %-4s  %-22s %-16s %19s %19s %10s %5s %6s\n"
-	fmt.Fprintf(e.out, format, "#Cluster Name", "#Broker Name", "#BID", "#Addr", "#Version", "#InTPS(LOAD)", "#OutTPS(LOAD)", "#PCWait(ms)", "#Hour", "#SPACE")
+	const moreFormat = "%-16s  %-32s %14s %14s %14s %14s\n"
+	if more {
+		fmt.Fprintf(e.out, moreFormat, "#Cluster Name", "#Broker Name", "#InTotalYest", "#OutTotalYest", "#InTotalToday", "#OutTotalToday")
+	} else {
+		fmt.Fprintf(e.out, format, "#Cluster Name", "#Broker Name", "#BID", "#Addr", "#Version", "#InTPS(LOAD)", "#OutTPS(LOAD)", "#PCWait(ms)", "#Hour", "#SPACE")
+	}
 	clusters := make([]string, 0, len(ci.ClusterAddrTable))
 	for c := range ci.ClusterAddrTable {
 		clusters = append(clusters, c)
@@ -73,6 +80,16 @@ func runClusterList(e *env) error {
 				if err != nil {
 					fmt.Fprintf(e.errOut, "runtime info of %s: %v\n", addr, err)
 					info = map[string]string{}
+				}
+				if more {
+					// Message counts of yesterday and of today so far.
+					n := func(k string) int64 { v, _ := strconv.ParseInt(info[k], 10, 64); return v }
+					fmt.Fprintf(e.out, moreFormat, cluster, name,
+						strconv.FormatInt(n("msgPutTotalTodayMorning")-n("msgPutTotalYesterdayMorning"), 10),
+						strconv.FormatInt(n("msgGetTotalTodayMorning")-n("msgGetTotalYesterdayMorning"), 10),
+						strconv.FormatInt(n("msgPutTotalTodayNow")-n("msgPutTotalTodayMorning"), 10),
+						strconv.FormatInt(n("msgGetTotalTodayNow")-n("msgGetTotalTodayMorning"), 10))
+					continue
 				}
 				hour := 0.0
 				if earliest, err := strconv.ParseInt(info["earliestMessageTimeStamp"], 10, 64); err == nil && earliest > 0 {

@@ -52,6 +52,7 @@ var commands = []*subCommand{
 	sendMessageCmd, consumeMessageCmd,
 	topicClusterListCmd, wipeWritePermCmd, addWritePermCmd, resetOffsetByTimeCmd, cloneGroupOffsetCmd,
 	queryMsgByOffsetCmd, queryMsgByUniqueKeyCmd, producerConnectionCmd, updateKvConfigCmd, deleteKvConfigCmd,
+	updateTopicPermCmd, checkMsgSendRTCmd, sendMsgStatusCmd,
 }
 
 func findCommand(name string) *subCommand {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gorocket/gorocket/internal/client"
+	"github.com/gorocket/gorocket/internal/message"
 )
 
 // Sub commands beyond the first cut's list, each a thin call of the admin
@@ -293,6 +294,177 @@ var topicClusterListCmd = &subCommand{
 		}
 		sort.Strings(clusters)
 		fmt.Fprintln(e.out, strings.Join(clusters, "\n"))
+		return nil
+	},
+}
+
+var updateTopicPermCmd = &subCommand{
+	name: "updateTopicPerm",
+	desc: "Update topic perm",
+	options: []option{
+		{"b", "brokerAddr", true, false, "create topic to which broker"},
+		{"c", "clusterName", true, false, "create topic to which cluster"},
+		{"t", "topic", true, true, "topic name"},
+		{"p", "perm", true, true, "set topic's permission(2|4|6), intro[2:W; 4:R; 6:RW]"},
+	},
+	oneOf: []string{"b", "c"},
+	run: func(e *env) error {
+		perm, err := e.integer("p", 0)
+		if err != nil {
+			return err
+		}
+		if perm != 2 && perm != 4 && perm != 6 {
+			return &usageError{msg: fmt.Sprintf("perm must be 2 (W), 4 (R) or 6 (RW), got %d", perm)}
+		}
+		a, err := e.admin()
+		if err != nil {
+			return err
+		}
+		ctx, cancel := e.call()
+		defer cancel()
+		addrs, err := e.targets(ctx)
+		if err != nil {
+			return err
+		}
+		topic := e.str("t")
+		for _, addr := range addrs {
+			configs, err := a.TopicConfigs(ctx, addr)
+			if err != nil {
+				return err
+			}
+			tc, ok := configs[topic]
+			if !ok || tc == nil {
+				return fmt.Errorf("topic [%s] not exist on broker %s", topic, addr)
+			}
+			old := tc.Perm
+			updated := *tc
+			updated.Perm = int32(perm)
+			if err := a.CreateTopic(ctx, addr, updated); err != nil {
+				return err
+			}
+			fmt.Fprintf(e.out, "update topic perm from %d to %d in %s success.\n", old, perm, addr)
+		}
+		return nil
+	},
+}
+
+// benchProducer starts a producer of group PID_SMSC for the RT commands.
+func benchProducer(e *env) (*client.Producer, func(), error) {
+	cfg, err := e.clientConfig()
+	if err != nil {
+		return nil, nil, err
+	}
+	p, err := client.NewProducer(client.ProducerConfig{ClientConfig: cfg, Group: sendMessageGroup}, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := p.Start(); err != nil {
+		return nil, nil, err
+	}
+	return p, func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = p.Shutdown(ctx)
+	}, nil
+}
+
+// positive reads a count option bounded to 1..limit.
+func positive(e *env, short string, def, limit int64) (int64, error) {
+	v, err := e.integer(short, def)
+	if err != nil {
+		return 0, err
+	}
+	if v <= 0 || v > limit {
+		return 0, &usageError{msg: fmt.Sprintf("option -%s (%s) must be 1..%d, got %d", short, e.flagOf(short).Name, limit, v)}
+	}
+	return v, nil
+}
+
+var checkMsgSendRTCmd = &subCommand{
+	name: "checkMsgSendRT",
+	desc: "check message send response time",
+	options: []option{
+		{"t", "topic", true, true, "topic name"},
+		{"a", "amount", true, false, "message amount | default 100"},
+		{"s", "size", true, false, "message size | default 128 Byte"},
+	},
+	run: func(e *env) error {
+		amount, err := positive(e, "a", 100, 100000)
+		if err != nil {
+			return err
+		}
+		size, err := positive(e, "s", 128, client.DefaultMaxMessageSize)
+		if err != nil {
+			return err
+		}
+		p, stop, err := benchProducer(e)
+		if err != nil {
+			return err
+		}
+		defer stop()
+		ctx, cancel := e.call()
+		defer cancel()
+		body := []byte(strings.Repeat("a", int(size)))
+		const format = "%-32s  %-4s  %-20s    %s\n"
+		fmt.Fprintf(e.out, format, "#Broker Name", "#QID", "#Send Result", "#RT")
+		var total time.Duration
+		for i := range amount {
+			start := time.Now()
+			r, err := p.Send(ctx, &message.Message{Topic: e.str("t"), Body: body})
+			rt := time.Since(start)
+			if i > 0 {
+				total += rt // the first send also fetches the route
+			}
+			if err != nil {
+				fmt.Fprintf(e.out, format, "Unknown", "Unknown", "false", strconv.FormatInt(rt.Milliseconds(), 10))
+				return routeError(e.str("t"), err)
+			}
+			fmt.Fprintf(e.out, format, r.Queue.BrokerName, strconv.Itoa(int(r.Queue.QueueID)), strconv.FormatBool(r.Status == client.SendOK), strconv.FormatInt(rt.Milliseconds(), 10))
+		}
+		avg := 0.0
+		if amount > 1 {
+			avg = float64(total.Microseconds()) / 1000 / float64(amount-1)
+		}
+		fmt.Fprintf(e.out, "Avg RT: %.2f\n", avg)
+		return nil
+	},
+}
+
+var sendMsgStatusCmd = &subCommand{
+	name: "sendMsgStatus",
+	desc: "send msg to broker.",
+	options: []option{
+		{"b", "brokerName", true, true, "Broker Name"},
+		{"s", "messageSize", true, false, "Message Size, Default: 128"},
+		{"c", "count", true, false, "send message count, Default: 50"},
+	},
+	run: func(e *env) error {
+		count, err := positive(e, "c", 50, 100000)
+		if err != nil {
+			return err
+		}
+		size, err := positive(e, "s", 128, client.DefaultMaxMessageSize)
+		if err != nil {
+			return err
+		}
+		p, stop, err := benchProducer(e)
+		if err != nil {
+			return err
+		}
+		defer stop()
+		ctx, cancel := e.call()
+		defer cancel()
+		// Every broker has a topic named after itself (brokerTopicEnable).
+		topic := e.str("b")
+		body := []byte(strings.Repeat("a", int(size)))
+		for range count {
+			start := time.Now()
+			r, err := p.Send(ctx, &message.Message{Topic: topic, Body: body})
+			if err != nil {
+				return routeError(topic, err)
+			}
+			fmt.Fprintf(e.out, "rt=%dms, SendResult=%s\n", time.Since(start).Milliseconds(), r)
+		}
 		return nil
 	},
 }

@@ -91,3 +91,36 @@ func TestMqadminMoreCommands(t *testing.T) {
 	require.Regexp(t, `^add write perm of broker\[`+c.brokerName+`\] in name server\[`+regexp.QuoteMeta(c.nsAddr)+`\] OK, [1-9]\d*\n$`, add)
 	require.True(t, strings.Contains(admin(t, c, "topicRoute", "-t", topic), `"perm": 6`))
 }
+
+func TestMqadminPermAndSendChecks(t *testing.T) {
+	c := sharedCluster(t)
+	admin(t, c, "updateTopic", "-b", c.brokerAddr, "-t", "TopicPerm", "-r", "2", "-w", "2")
+	out := admin(t, c, "updateTopicPerm", "-c", "DefaultCluster", "-t", "TopicPerm", "-p", "4")
+	require.Equal(t, "update topic perm from 6 to 4 in "+c.brokerAddr+" success.\n", out)
+	require.Contains(t, admin(t, c, "topicRoute", "-t", "TopicPerm"), `"perm": 4`)
+	r := tool(t, "mqadmin", nil, "updateTopicPerm", "-b", c.brokerAddr, "-t", "TopicNowhere", "-p", "6", "-n", c.nsAddr)
+	require.Equal(t, 1, r.code)
+	require.Contains(t, r.stderr, "topic [TopicNowhere] not exist on broker "+c.brokerAddr)
+
+	admin(t, c, "updateTopic", "-b", c.brokerAddr, "-t", "TopicRT", "-r", "2", "-w", "2")
+	rt := strings.Split(strings.TrimSpace(admin(t, c, "checkMsgSendRT", "-t", "TopicRT", "-a", "5", "-s", "64")), "\n")
+	require.Len(t, rt, 7, "header, five sends, average")
+	require.Regexp(t, `^#Broker Name\s+#QID\s+#Send Result\s+#RT$`, rt[0])
+	for _, l := range rt[1:6] {
+		require.Regexp(t, `^`+c.brokerName+`\s+[01]\s+true\s+\d+$`, l)
+	}
+	require.Regexp(t, `^Avg RT: \d+\.\d\d$`, rt[6])
+
+	st := strings.Split(strings.TrimSpace(admin(t, c, "sendMsgStatus", "-b", c.brokerName, "-c", "3")), "\n")
+	require.Len(t, st, 3)
+	for _, l := range st {
+		require.Regexp(t, `^rt=\d+ms, SendResult=SendResult \[sendStatus=SEND_OK, msgId=[0-9A-F]{32}, offsetMsgId=[0-9A-F]{32}, messageQueue=MessageQueue \[topic=`+c.brokerName+`, brokerName=`+c.brokerName+`, queueId=0\], queueOffset=\d+\]$`, l)
+	}
+
+	more := strings.Split(strings.TrimSpace(admin(t, c, "clusterList", "-m")), "\n")
+	require.Len(t, more, 2)
+	require.Regexp(t, `^#Cluster Name\s+#Broker Name\s+#InTotalYest\s+#OutTotalYest\s+#InTotalToday\s+#OutTotalToday$`, more[0])
+	m := regexp.MustCompile(`^DefaultCluster\s+` + c.brokerName + `\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)$`).FindStringSubmatch(more[1])
+	require.NotNil(t, m, more[1])
+	require.GreaterOrEqual(t, atoi(t, m[3]), 8, "today's puts count at least this test's sends")
+}
