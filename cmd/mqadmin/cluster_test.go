@@ -212,7 +212,7 @@ type result struct {
 func tool(t *testing.T, name string, env []string, args ...string) result {
 	t.Helper()
 	cmd := exec.Command(filepath.Join(binaries(t), name), args...)
-	cmd.Env = append(append(os.Environ(), "NAMESRV_ADDR=", "HOME="+t.TempDir()), env...)
+	cmd.Env = append(append(os.Environ(), "NAMESRV_ADDR=", "HOME="+t.TempDir(), "TMPDIR="+t.TempDir()), env...)
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	err := cmd.Start()
