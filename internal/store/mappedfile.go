@@ -323,7 +323,7 @@ func (q *mappedFileQueue) lastOrCreate(start int64) (*mappedFile, error) {
 	if last != nil {
 		next = last.end()
 	}
-	mf, err := q.allocate(next, false)
+	mf, err := q.allocate(next)
 	if err != nil {
 		return nil, err
 	}
@@ -340,7 +340,7 @@ func (q *mappedFileQueue) lastOrCreate(start int64) (*mappedFile, error) {
 }
 
 // allocate returns the file at start: a preallocated one, or a new one.
-func (q *mappedFileQueue) allocate(start int64, touch bool) (*mappedFile, error) {
+func (q *mappedFileQueue) allocate(start int64) (*mappedFile, error) {
 	q.allocMu.Lock()
 	defer q.allocMu.Unlock()
 	if mf, ok := q.ready[start]; ok {
@@ -352,12 +352,6 @@ func (q *mappedFileQueue) allocate(start int64, touch bool) (*mappedFile, error)
 		return nil, err
 	}
 	mf.pwrite = q.pwrite
-	if touch {
-		if err := mf.touch(); err != nil {
-			mf.destroy()
-			return nil, err
-		}
-	}
 	return mf, nil
 }
 
@@ -384,22 +378,39 @@ func (p *preallocator) run(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case start := <-q.pre:
-			q.allocMu.Lock()
-			_, done := q.ready[start]
-			q.allocMu.Unlock()
-			if done || q.findFile(start) != nil {
-				continue
-			}
-			mf, err := q.allocate(start, q.warm)
-			if err != nil {
+			if err := q.preallocate(start); err != nil {
 				q.lg.Warn("preallocate mapped file failed", zap.String("dir", q.dir), zap.Int64("offset", start), zap.Error(err))
-				continue
 			}
-			q.allocMu.Lock()
-			q.ready[start] = mf
-			q.allocMu.Unlock()
 		}
 	}
+}
+
+// preallocate creates the file at start and keeps it ready for allocate,
+// all under allocMu so a writer never sees it half done. A file that
+// already exists (a writer was first) is left alone.
+func (q *mappedFileQueue) preallocate(start int64) error {
+	q.allocMu.Lock()
+	defer q.allocMu.Unlock()
+	if _, ok := q.ready[start]; ok {
+		return nil
+	}
+	path := filepath.Join(q.dir, fileName(start))
+	if _, err := os.Stat(path); err == nil {
+		return nil
+	}
+	mf, err := openMappedFile(path, start, q.fileSize, true)
+	if err != nil {
+		return err
+	}
+	mf.pwrite = q.pwrite
+	if q.warm {
+		if err := mf.touch(); err != nil {
+			mf.destroy()
+			return err
+		}
+	}
+	q.ready[start] = mf
+	return nil
 }
 
 // appendBytes appends b at the end of the queue, in the last file or a new
