@@ -3,12 +3,14 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -249,4 +251,79 @@ func TestStorePutWithPropertiesStringOnly(t *testing.T) {
 	stored, err = s.LookMessageByOffset(res.WroteOffset)
 	require.NoError(t, err)
 	require.Equal(t, "TAGS\x01b", stored.PropertiesString)
+}
+
+var concurrentPad = strings.Repeat("p", 300)
+
+func TestStoreConcurrentPutsAndReads(t *testing.T) {
+	s := openTestStore(t, testConfig(t.TempDir()))
+	const writers, each = 4, 300
+	ctx := context.Background()
+	done := make(chan struct{})
+	errs := make(chan error, 16)
+	// Readers follow every queue until they have seen all messages.
+	for q := range int32(writers) {
+		go func() {
+			off := int64(0)
+			for off < each {
+				got := s.GetMessage("g", "C", q, off, 32, nil)
+				for _, b := range got.Messages {
+					m, _, err := message.DecodeRecord(b)
+					if err != nil || m.QueueOffset != off || string(m.Body) != "w"+strconv.Itoa(int(q))+"-"+strconv.FormatInt(off, 10)+concurrentPad {
+						errs <- fmt.Errorf("queue %d offset %d: %v %q", q, off, err, m.Body)
+						return
+					}
+					off++
+				}
+				select {
+				case <-done:
+					if off < each {
+						errs <- fmt.Errorf("queue %d stopped at %d", q, off)
+					}
+					return
+				default:
+				}
+			}
+			errs <- nil
+		}()
+	}
+	go func() { // admin-style readers alongside
+		for {
+			select {
+			case <-done:
+				return
+			default:
+				s.RuntimeInfo()
+				s.QueryMessage("C", "k1", 4, 0, time.Now().UnixMilli()+1000)
+				s.EarliestMessageTimeAll()
+			}
+		}
+	}()
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range each {
+				m := newMsg("C", int32(w), "w"+strconv.Itoa(w)+"-"+strconv.Itoa(i)+concurrentPad, map[string]string{message.PropertyKeys: "k" + strconv.Itoa(i%3)})
+				if res := s.PutMessage(ctx, m); res.Status != PutOK {
+					errs <- fmt.Errorf("put: %s", res.Status)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	waitDispatched(t, s)
+	for range writers {
+		select {
+		case err := <-errs:
+			require.NoError(t, err)
+		case <-time.After(30 * time.Second):
+			close(done)
+			t.Fatal("readers did not see every message")
+		}
+	}
+	close(done)
+	require.Greater(t, len(s.commitLog.q.snapshot()), 3, "the run rolled several files")
 }
