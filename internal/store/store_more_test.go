@@ -256,7 +256,15 @@ func TestStorePutWithPropertiesStringOnly(t *testing.T) {
 var concurrentPad = strings.Repeat("p", 300)
 
 func TestStoreConcurrentPutsAndReads(t *testing.T) {
-	s := openTestStore(t, testConfig(t.TempDir()))
+	for _, flush := range []FlushDiskType{AsyncFlush, SyncFlush} {
+		t.Run(string(flush), func(t *testing.T) { testConcurrentPutsAndReads(t, flush) })
+	}
+}
+
+func testConcurrentPutsAndReads(t *testing.T, flush FlushDiskType) {
+	cfg := testConfig(t.TempDir())
+	cfg.FlushDiskType = flush
+	s := openTestStore(t, cfg)
 	const writers, each = 4, 300
 	ctx := context.Background()
 	done := make(chan struct{})
