@@ -216,9 +216,10 @@ func (d *dispatcher) dispatch(rec *message.Record, notify bool) {
 			err = cq.put(rec.QueueOffset, rec.PhyOffset, rec.Size, tagsCode)
 		}
 		if err != nil {
-			s.lg.Error("write consume queue failed, store not writable", zap.String("topic", rec.Topic),
-				zap.Int32("queueId", rec.QueueID), zap.Int64("phyOffset", rec.PhyOffset), zap.Error(err))
-			s.setUnwritable("consume queue write failed: " + err.Error())
+			if s.setUnwritable("consume queue write failed: " + err.Error()) {
+				s.lg.Error("write consume queue failed, store not writable", zap.String("topic", rec.Topic),
+					zap.Int32("queueId", rec.QueueID), zap.Int64("phyOffset", rec.PhyOffset), zap.Error(err))
+			}
 		} else {
 			s.checkpoint.logics.Store(rec.StoreTimestamp)
 			if s.cfg.BrokerRole == Slave {
@@ -236,7 +237,11 @@ func (d *dispatcher) dispatch(rec *message.Record, notify bool) {
 		}
 		if len(keys) > 0 {
 			if err := s.index.put(rec.Topic, keys, rec.PhyOffset, rec.StoreTimestamp); err != nil {
-				s.lg.Error("index message failed", zap.Int64("phyOffset", rec.PhyOffset), zap.Error(err))
+				// An index file error makes the store unwritable, as Java's
+				// indexFileError flag does (§6.5).
+				if s.setUnwritable("index file error: " + err.Error()) {
+					s.lg.Error("index message failed, store not writable", zap.Int64("phyOffset", rec.PhyOffset), zap.Error(err))
+				}
 			}
 		}
 	}

@@ -42,7 +42,8 @@ type Store struct {
 	gate       sync.RWMutex
 	started    atomic.Bool
 	closed     atomic.Bool
-	unwritable atomic.Pointer[string] // reason, nil while writable
+	unwritable atomic.Pointer[string] // disk full and similar (SetWritable); nil while writable
+	failed     atomic.Pointer[string] // consume queue or index write failed; until restart
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -259,7 +260,7 @@ func (s *Store) Close() error {
 		if err := s.checkpoint.flush(); err != nil {
 			errs = append(errs, err)
 		}
-		if s.unwritable.Load() == nil && s.dispatcher.behind() == 0 && len(errs) == 0 {
+		if ok, _ := s.Writable(); ok && s.dispatcher.behind() == 0 && len(errs) == 0 {
 			if err := os.Remove(s.abortPath); err != nil && !os.IsNotExist(err) {
 				errs = append(errs, fmt.Errorf("remove abort file: %w", err))
 			}
@@ -303,10 +304,14 @@ func (s *Store) closeFiles() error {
 	return errors.Join(errs...)
 }
 
-func (s *Store) setUnwritable(reason string) { s.unwritable.CompareAndSwap(nil, &reason) }
+// setUnwritable marks the store not writable until restart (a consume
+// queue or index write failed, §6.5); it reports whether this call made
+// the change, so the caller logs once.
+func (s *Store) setUnwritable(reason string) bool { return s.failed.CompareAndSwap(nil, &reason) }
 
-// SetWritable clears or sets the not-writable state (disk full and
-// similar, §6.5). reason "" makes the store writable again.
+// SetWritable sets or clears the disk-full state (§6.5): reason "" makes
+// the store writable again, unless a consume-queue or index failure made
+// it unwritable until restart.
 func (s *Store) SetWritable(reason string) {
 	if reason == "" {
 		s.unwritable.Store(nil)
@@ -317,6 +322,9 @@ func (s *Store) SetWritable(reason string) {
 
 // Writable reports whether puts are accepted, and why not.
 func (s *Store) Writable() (bool, string) {
+	if r := s.failed.Load(); r != nil {
+		return false, *r
+	}
 	if r := s.unwritable.Load(); r != nil {
 		return false, *r
 	}
@@ -333,8 +341,8 @@ func (s *Store) checkStoreStatus() (PutStatus, string) {
 	case s.cfg.BrokerRole == Slave:
 		return ServiceNotAvailable, "broker role is SLAVE, message store is not writable"
 	}
-	if r := s.unwritable.Load(); r != nil {
-		return ServiceNotAvailable, "message store is not writable: " + *r
+	if ok, why := s.Writable(); !ok {
+		return ServiceNotAvailable, "message store is not writable: " + why
 	}
 	if s.commitLog.pageCacheBusy() {
 		return OSPageCacheBusy, "[PC_SYNCHRONIZED]broker busy, start flow control for a while"

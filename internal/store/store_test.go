@@ -308,6 +308,13 @@ func TestStorePutRejects(t *testing.T) {
 	require.Contains(t, res.Remark, "disk full")
 	s.SetWritable("")
 	require.Equal(t, PutOK, s.PutMessage(ctx, newMsg("T", 0, "x", nil)).Status)
+	require.True(t, s.setUnwritable("consume queue write failed: test"))
+	require.False(t, s.setUnwritable("again"), "the first failure is kept and logged once")
+	s.SetWritable("")
+	res = s.PutMessage(ctx, newMsg("T", 0, "x", nil))
+	require.Equal(t, ServiceNotAvailable, res.Status, "a consume-queue failure lasts until restart")
+	require.Contains(t, res.Remark, "consume queue write failed")
+	s.failed.Store(nil)
 	require.NoError(t, s.Close())
 	require.Equal(t, ServiceNotAvailable, s.PutMessage(ctx, newMsg("T", 0, "x", nil)).Status)
 }
