@@ -99,7 +99,7 @@ func TestPushConsumerBrokerCalls(t *testing.T) {
 			resp, i := consumerRunningInfo(t, e.broker, "cg", pc.ClientID())
 			require.Equal(t, protocol.Success, resp.ResponseCode(), resp.Remark)
 			info = i
-			return i.MQTable[q0].CommitOffset+i.MQTable[q1].CommitOffset == 6
+			return len(i.MQTable) == 3 && i.MQTable[q0].CommitOffset+i.MQTable[q1].CommitOffset == 6
 		}, waitFor, tick)
 		require.Equal(t, protocol.ConsumePassively, info.Properties["PROP_CONSUME_TYPE"])
 		require.Len(t, info.MQTable, 3, "two topic queues and the retry queue")

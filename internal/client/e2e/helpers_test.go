@@ -135,10 +135,14 @@ func (e *env) newPullConsumer(cfg client.PullConsumerConfig) *client.PullConsume
 	return pc
 }
 
-// fastConsumerConfig is a push consumer config with short intervals.
+// fastConsumerConfig is a push consumer config with short intervals. The
+// route poll is short too: the broker creates the group's retry topic on
+// the first heartbeat, after the consumer's first route fetch.
 func (e *env) fastConsumerConfig(group string) client.ConsumerConfig {
+	cc := e.cfg()
+	cc.PollNameServerInterval = 100 * time.Millisecond
 	return client.ConsumerConfig{
-		ClientConfig:      e.cfg(),
+		ClientConfig:      cc,
 		Group:             group,
 		SuspendTime:       2 * time.Second,
 		PullTimeout:       5 * time.Second,

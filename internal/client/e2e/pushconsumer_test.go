@@ -43,6 +43,7 @@ func TestPushConsumerConsumesAndCommits(t *testing.T) {
 		}
 		return true
 	}, waitFor, tick)
+	require.Eventually(t, func() bool { return len(pc.Assigned()) == 5 }, waitFor, tick, "4 queues plus the retry queue")
 	require.Len(t, pc.Assigned(), 5, "4 queues plus the retry queue")
 
 	// The heartbeat carries the subscriptions, retry topic included.
