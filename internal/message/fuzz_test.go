@@ -18,7 +18,11 @@ func FuzzMessageDecode(f *testing.F) {
 				t.Fatalf("re-encoded size %d, decoded %d", len(out), m.StoreSize)
 			}
 		}
-		_, _ = ParseRecord(b, true)
+		rec, err := ParseRecord(b, true)
+		view, verr := ParseRecordView(b, true)
+		if (err == nil) != (verr == nil) || (err == nil && (rec.Topic != string(view.Topic) || rec.Properties != string(view.Properties))) {
+			t.Fatalf("ParseRecord and ParseRecordView disagree: %v / %v", err, verr)
+		}
 	})
 }
 
@@ -61,8 +65,12 @@ func FuzzProperties(f *testing.F) {
 			if again[k] != v {
 				t.Fatalf("property %q: %q became %q", k, v, again[k])
 			}
-			if got, ok := PropertyFromString(s, k); !ok || got == "" {
+			got, ok := PropertyFromString(s, k)
+			if !ok || got == "" {
 				t.Fatalf("PropertyFromString(%q) missed a key the map has", k)
+			}
+			if gotb, ok := PropertyFromBytes([]byte(s), k); !ok || string(gotb) != got {
+				t.Fatalf("PropertyFromBytes(%q) = %q, PropertyFromString gave %q", k, gotb, got)
 			}
 		}
 	})

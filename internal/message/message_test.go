@@ -222,6 +222,9 @@ func TestMessagePropertiesJavaAndGoForms(t *testing.T) {
 				got, ok := PropertyFromString(tc.in, k)
 				require.True(t, ok)
 				require.Equal(t, v, got)
+				gotb, ok := PropertyFromBytes([]byte(tc.in), k)
+				require.True(t, ok)
+				require.Equal(t, v, string(gotb))
 			}
 		})
 	}
@@ -235,7 +238,9 @@ func TestMessageTagsHashCode(t *testing.T) {
 		"a very long tag that overflows int32 many times": int64(JavaStringHash("a very long tag that overflows int32 many times"))}
 	for in, want := range cases {
 		require.Equal(t, want, TagsHashCode(in), in)
+		require.Equal(t, want, TagsHashCodeBytes([]byte(in)), in)
 	}
+	require.Equal(t, TagsHashCode("a\xffb"), TagsHashCodeBytes([]byte("a\xffb")), "invalid UTF-8 hashes alike")
 	// "polygenelubricants".hashCode() == Integer.MIN_VALUE in Java.
 	require.Equal(t, int64(-2147483648), TagsHashCode("polygenelubricants"))
 }

@@ -1,6 +1,7 @@
 package message
 
 import (
+	"bytes"
 	"slices"
 	"strings"
 )
@@ -93,4 +94,22 @@ func PropertyFromString(s, key string) (value string, ok bool) {
 		}
 	}
 	return "", false
+}
+
+// PropertyFromBytes is PropertyFromString over bytes; the value aliases s.
+func PropertyFromBytes(s []byte, key string) (value []byte, ok bool) {
+	for len(s) > 0 {
+		item := s
+		if i := bytes.IndexByte(s, PropertySeparator); i >= 0 {
+			item, s = s[:i], s[i+1:]
+		} else {
+			s = nil
+		}
+		if len(item) > len(key) && item[len(key)] == NameValueSeparator && string(item[:len(key)]) == key {
+			if v := item[len(key)+1:]; len(v) > 0 {
+				return v, true
+			}
+		}
+	}
+	return nil, false
 }

@@ -234,12 +234,41 @@ type Record struct {
 	Properties     string // raw properties string
 }
 
+// RecordView is Record with Topic and Properties aliasing the parsed bytes:
+// for hot readers that must not allocate (dispatch). It is valid only as
+// long as those bytes are.
+type RecordView struct {
+	Size           int32
+	Blank          bool
+	QueueID        int32
+	QueueOffset    int64
+	PhyOffset      int64
+	SysFlag        int32
+	BornTimestamp  int64
+	StoreTimestamp int64
+	BodyCRC        int32
+	Topic          []byte
+	Properties     []byte
+}
+
 // ParseRecord checks the record at the start of b: magic, every length
 // against TOTALSIZE, and, when checkCRC, the body CRC. It returns the
 // header fields. A BLANK filler returns Blank with only Size set (and
 // needs only 8 bytes).
 func ParseRecord(b []byte, checkCRC bool) (Record, error) {
-	var rec Record
+	v, err := ParseRecordView(b, checkCRC)
+	rec := Record{Size: v.Size, Blank: v.Blank, QueueID: v.QueueID, QueueOffset: v.QueueOffset,
+		PhyOffset: v.PhyOffset, SysFlag: v.SysFlag, BornTimestamp: v.BornTimestamp,
+		StoreTimestamp: v.StoreTimestamp, BodyCRC: v.BodyCRC}
+	if err == nil {
+		rec.Topic, rec.Properties = string(v.Topic), string(v.Properties)
+	}
+	return rec, err
+}
+
+// ParseRecordView is ParseRecord without copying topic and properties.
+func ParseRecordView(b []byte, checkCRC bool) (RecordView, error) {
+	var rec RecordView
 	if len(b) < 8 {
 		return rec, fmt.Errorf("%w: %d bytes, need 8 for size and magic", ErrCorrupt, len(b))
 	}
@@ -278,7 +307,7 @@ func ParseRecord(b []byte, checkCRC bool) (Record, error) {
 	if t := r.bytes(1, "TOPICLENGTH"); t != nil {
 		topicLen = int(t[0])
 	}
-	rec.Topic = string(r.bytes(topicLen, "TOPIC"))
+	rec.Topic = r.bytes(topicLen, "TOPIC")
 	propsLen := 0
 	if topicLen > MaxTopicLength {
 		return rec, fmt.Errorf("%w: topic length %d exceeds %d", ErrCorrupt, topicLen, MaxTopicLength)
@@ -286,7 +315,7 @@ func ParseRecord(b []byte, checkCRC bool) (Record, error) {
 	if p := r.bytes(2, "PROPERTIESLENGTH"); p != nil {
 		propsLen = int(int16(binary.BigEndian.Uint16(p)))
 	}
-	rec.Properties = string(r.bytes(propsLen, "PROPERTIES"))
+	rec.Properties = r.bytes(propsLen, "PROPERTIES")
 	if r.err != nil {
 		return rec, r.err
 	}

@@ -142,9 +142,7 @@ func BenchmarkStoreGet(b *testing.B) {
 			b.Fatal(res.Status)
 		}
 	}
-	for s.DispatchBehindBytes() > 0 {
-		s.dispatcher.reput(false)
-	}
+	waitDispatched(b, s)
 	b.SetBytes(32 * 1024)
 	b.ReportAllocs()
 	b.ResetTimer()

@@ -68,7 +68,6 @@ type PutResult struct {
 	QueueOffset    int64  // queue offset of the (first) message
 	MsgNum         int32
 	StoreTimestamp int64
-	PagecacheRT    time.Duration // time spent appending under the lock
 }
 
 func putFail(s PutStatus, format string, args ...any) PutResult {
@@ -264,7 +263,6 @@ func (c *CommitLog) appendRecords(buf []byte, msgs []*message.MessageExt) PutRes
 	if res.Status != PutOK {
 		return res
 	}
-	res.PagecacheRT = time.Since(begin)
 	for i, m := range msgs {
 		m.MsgID = message.CreateOffsetMsgID(m.StoreHost, m.CommitLogOffset)
 		if i == 0 {

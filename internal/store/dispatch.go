@@ -46,10 +46,11 @@ type dispatcher struct {
 	listeners []func(DispatchInfo)
 
 	warnedBug atomic.Bool
+	topics    map[string]string // interned topic names; dispatch goroutine only
 }
 
 func newDispatcher(s *Store) *dispatcher {
-	return &dispatcher{s: s, wake: make(chan struct{}, 1)}
+	return &dispatcher{s: s, wake: make(chan struct{}, 1), topics: make(map[string]string)}
 }
 
 func (d *dispatcher) notify() {
@@ -180,7 +181,7 @@ func (d *dispatcher) dispatchChunk(from int64, b []byte, notify bool) int64 {
 			(from+int64(len(b)))%fileSize != 0 {
 			break // not all written yet (a full file cannot hold a partial record)
 		}
-		rec, err := message.ParseRecord(rest, false)
+		rec, err := message.ParseRecordView(rest, false)
 		if err != nil {
 			off := from + int64(pos)
 			if !d.warnedBug.Swap(true) {
@@ -195,29 +196,45 @@ func (d *dispatcher) dispatchChunk(from int64, b []byte, notify bool) int64 {
 	return from + int64(pos)
 }
 
+// topic returns the record's topic as a string, interned so dispatching
+// does not allocate one per record.
+func (d *dispatcher) topic(b []byte) string {
+	if t, ok := d.topics[string(b)]; ok {
+		return t
+	}
+	if len(d.topics) >= 100000 {
+		clear(d.topics)
+	}
+	t := string(b)
+	d.topics[t] = t
+	return t
+}
+
 // dispatch builds the consume-queue unit and index entries of one record.
-func (d *dispatcher) dispatch(rec *message.Record, notify bool) {
+// rec aliases the mapped file: nothing here keeps its bytes.
+func (d *dispatcher) dispatch(rec *message.RecordView, notify bool) {
 	s := d.s
 	tt := message.TransactionType(rec.SysFlag)
+	topic := d.topic(rec.Topic)
 	var tagsCode int64
-	if tags, ok := message.PropertyFromString(rec.Properties, message.PropertyTags); ok {
-		tagsCode = message.TagsHashCode(tags)
+	if tags, ok := message.PropertyFromBytes(rec.Properties, message.PropertyTags); ok {
+		tagsCode = message.TagsHashCodeBytes(tags)
 	}
-	if rec.Topic == ScheduleTopic {
-		if v, ok := message.PropertyFromString(rec.Properties, message.PropertyDelayTimeLevel); ok {
-			if level, err := strconv.Atoi(v); err == nil && level > 0 {
+	if topic == ScheduleTopic {
+		if v, ok := message.PropertyFromBytes(rec.Properties, message.PropertyDelayTimeLevel); ok {
+			if level, err := strconv.Atoi(string(v)); err == nil && level > 0 {
 				tagsCode = s.deliverTimestamp(level, rec.StoreTimestamp)
 			}
 		}
 	}
 	if tt == message.SysFlagTransactionNot || tt == message.SysFlagTransactionCommit {
-		cq, err := s.cqs.findOrCreate(rec.Topic, rec.QueueID)
+		cq, err := s.cqs.findOrCreate(topic, rec.QueueID)
 		if err == nil {
 			err = cq.put(rec.QueueOffset, rec.PhyOffset, rec.Size, tagsCode)
 		}
 		if err != nil {
 			if s.setUnwritable("consume queue write failed: " + err.Error()) {
-				s.lg.Error("write consume queue failed, store not writable", zap.String("topic", rec.Topic),
+				s.lg.Error("write consume queue failed, store not writable", zap.String("topic", topic),
 					zap.Int32("queueId", rec.QueueID), zap.Int64("phyOffset", rec.PhyOffset), zap.Error(err))
 			}
 		} else {
@@ -229,14 +246,14 @@ func (d *dispatcher) dispatch(rec *message.Record, notify bool) {
 	}
 	if s.cfg.MessageIndexEnable && tt != message.SysFlagTransactionRollback {
 		var keys []string
-		if u, ok := message.PropertyFromString(rec.Properties, message.PropertyUniqClientMessageIDKeyidx); ok {
-			keys = append(keys, u)
+		if u, ok := message.PropertyFromBytes(rec.Properties, message.PropertyUniqClientMessageIDKeyidx); ok {
+			keys = append(keys, string(u))
 		}
-		if k, ok := message.PropertyFromString(rec.Properties, message.PropertyKeys); ok {
-			keys = append(keys, message.SplitKeys(k)...)
+		if k, ok := message.PropertyFromBytes(rec.Properties, message.PropertyKeys); ok {
+			keys = append(keys, message.SplitKeys(string(k))...)
 		}
 		if len(keys) > 0 {
-			if err := s.index.put(rec.Topic, keys, rec.PhyOffset, rec.StoreTimestamp); err != nil {
+			if err := s.index.put(topic, keys, rec.PhyOffset, rec.StoreTimestamp); err != nil {
 				// An index file error makes the store unwritable, as Java's
 				// indexFileError flag does (§6.5).
 				if s.setUnwritable("index file error: " + err.Error()) {
@@ -254,9 +271,9 @@ func (d *dispatcher) dispatch(rec *message.Record, notify bool) {
 	if len(ls) == 0 {
 		return
 	}
-	info := DispatchInfo{Topic: rec.Topic, QueueID: rec.QueueID, QueueOffset: rec.QueueOffset,
+	info := DispatchInfo{Topic: topic, QueueID: rec.QueueID, QueueOffset: rec.QueueOffset,
 		MaxOffset: rec.QueueOffset + 1, PhyOffset: rec.PhyOffset, Size: rec.Size, TagsCode: tagsCode,
-		StoreTimestamp: rec.StoreTimestamp, PropertiesString: rec.Properties}
+		StoreTimestamp: rec.StoreTimestamp, PropertiesString: string(rec.Properties)}
 	for _, f := range ls {
 		f(info)
 	}
