@@ -47,6 +47,7 @@ type dispatcher struct {
 
 	warnedBug atomic.Bool
 	topics    map[string]string // interned topic names; dispatch goroutine only
+	pending   []DispatchInfo    // listener calls of the current chunk; dispatch goroutine only
 }
 
 func newDispatcher(s *Store) *dispatcher {
@@ -156,7 +157,30 @@ func (d *dispatcher) reput(notify bool) {
 			return // waiting for the rest of a record
 		}
 		d.reputFrom.Store(next)
+		d.notifyListeners()
 	}
+}
+
+// dispatchChunkBytes bounds how much one view of the commit log handles,
+// so the file lock is held briefly even when the dispatcher is far behind.
+const dispatchChunkBytes = 1 << 20
+
+// notifyListeners tells the listeners about the messages of the last
+// chunk, outside every lock.
+func (d *dispatcher) notifyListeners() {
+	if len(d.pending) == 0 {
+		return
+	}
+	d.mu.RLock()
+	ls := d.listeners
+	d.mu.RUnlock()
+	for _, info := range d.pending {
+		for _, f := range ls {
+			f(info)
+		}
+	}
+	clear(d.pending)
+	d.pending = d.pending[:0]
 }
 
 // dispatchChunk handles the records at the start of b (global offset from)
@@ -166,7 +190,7 @@ func (d *dispatcher) dispatchChunk(from int64, b []byte, notify bool) int64 {
 	cl := d.s.commitLog
 	fileSize := int64(cl.q.fileSize)
 	pos := 0
-	for pos < len(b) {
+	for pos < len(b) && pos < dispatchChunkBytes {
 		rest := b[pos:]
 		if len(rest) < message.BlankRecordSize {
 			break
@@ -266,17 +290,14 @@ func (d *dispatcher) dispatch(rec *message.RecordView, notify bool) {
 		return
 	}
 	d.mu.RLock()
-	ls := d.listeners
+	n := len(d.listeners)
 	d.mu.RUnlock()
-	if len(ls) == 0 {
+	if n == 0 {
 		return
 	}
-	info := DispatchInfo{Topic: topic, QueueID: rec.QueueID, QueueOffset: rec.QueueOffset,
+	d.pending = append(d.pending, DispatchInfo{Topic: topic, QueueID: rec.QueueID, QueueOffset: rec.QueueOffset,
 		MaxOffset: rec.QueueOffset + 1, PhyOffset: rec.PhyOffset, Size: rec.Size, TagsCode: tagsCode,
-		StoreTimestamp: rec.StoreTimestamp, PropertiesString: string(rec.Properties)}
-	for _, f := range ls {
-		f(info)
-	}
+		StoreTimestamp: rec.StoreTimestamp, PropertiesString: string(rec.Properties)})
 }
 
 // deliverTimestamp is the consume-queue tag code of a delayed message:

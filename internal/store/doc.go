@@ -66,10 +66,11 @@
 // # Lock order
 //
 // Store.gate (shared by every put and read; exclusive only in Close), then
-// CommitLog.putMu, then mappedFileQueue.flushMu, mappedFileQueue.mu,
-// mappedFileQueue.allocMu. The dispatcher holds no store lock while it
-// calls into consumeQueueTable.mu → consumeQueue.mu → their mapped-file
-// queues, and indexService.mu → indexFile.mu. Listeners run on the
-// dispatch goroutine with no lock held. groupCommit.mu and
-// dispatcher.mu are leaves.
+// CommitLog.putMu, then the commit log's mappedFileQueue: flushMu before
+// mu, mu before allocMu. The dispatcher reads the commit log under that
+// queue's mu (read, at most 1 MiB per hold) and inside it writes the
+// consume queues (consumeQueueTable.mu → consumeQueue.mu → their own
+// mapped-file queues) and the index (indexService.mu → indexFile.mu); it
+// calls listeners after releasing it. groupCommit.mu and dispatcher.mu
+// are leaves.
 package store
