@@ -368,9 +368,18 @@ func (b *Broker) openTables() error {
 	_, storeProps := config.Values(&b.storeCfg)
 	b.shared = NewSharedConfig(b.cfg, storeProps)
 	b.live.Store(&b.cfg)
-	b.shared.OnUpdate(func(map[string]string) {
+	b.shared.OnUpdate(func(changed map[string]string) {
 		c := b.shared.Config()
 		b.live.Store(&c)
+		if _, ok := changed["brokerPermission"]; ok {
+			// The registered queue perms follow the broker's: a new
+			// DataVersion makes the name server take them (the table's
+			// change hook re-registers).
+			if err := b.topics.NextDataVersion(); err != nil {
+				b.lg.Error("persist topics after brokerPermission change failed", zap.Error(err))
+			}
+			return
+		}
 		b.topicsChanged(nil)
 	})
 	b.meta = NewMetaProcessor(MetaDeps{
@@ -383,6 +392,9 @@ func (b *Broker) openTables() error {
 		MinOffset:        b.store.MinOffsetInQueue,
 		OffsetInDisk:     b.offsetInDisk,
 		DeleteTopicFiles: func(topic string) error { return b.store.DeleteTopics([]string{topic}) },
+		MaxOffset:        b.store.MaxOffsetInQueue,
+		OffsetByTime:     b.store.OffsetInQueueByTime,
+		MessageByID:      b.recordByOffsetMsgID,
 	}, b.lg.Named("meta"))
 	b.topics.OnChange(b.topicsChanged)
 	return nil
@@ -551,6 +563,20 @@ func (b *Broker) lookMessage(phyOffset int64) (*message.MessageExt, error) {
 func (b *Broker) recordAt(phyOffset int64) ([]byte, bool) {
 	rec, err := b.store.SelectOneMessageByOffset(phyOffset)
 	return rec, err == nil && len(rec) > 0
+}
+
+// recordByOffsetMsgID returns the stored record an offsetMsgId points at
+// (store host + commit log offset).
+func (b *Broker) recordByOffsetMsgID(msgID string) ([]byte, error) {
+	_, phyOffset, err := message.ParseOffsetMsgID(msgID)
+	if err != nil {
+		return nil, err
+	}
+	rec, ok := b.recordAt(phyOffset)
+	if !ok {
+		return nil, fmt.Errorf("no message at commit log offset %d", phyOffset)
+	}
+	return rec, nil
 }
 
 // queryMessages looks a key up in the index and returns the records

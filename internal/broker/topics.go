@@ -264,6 +264,15 @@ func (t *TopicTable) commitAndUnlock(changed []protocol.TopicConfig) error {
 	return err
 }
 
+// NextDataVersion stamps the table with a new DataVersion without changing
+// a topic, so the name server takes the next registration in full. The
+// broker does this when its own permission changes, since every queue's
+// registered perm follows it (AdminBrokerProcessor.updateBrokerConfig).
+func (t *TopicTable) NextDataVersion() error {
+	t.mu.Lock()
+	return t.commitAndUnlock(nil)
+}
+
 // Update creates or replaces a topic (UPDATE_AND_CREATE_TOPIC).
 func (t *TopicTable) Update(tc protocol.TopicConfig) error {
 	t.mu.Lock()
