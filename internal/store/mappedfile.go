@@ -77,6 +77,10 @@ type mappedFile struct {
 
 	wrote   atomic.Int64 // bytes written from the file start
 	flushed atomic.Int64 // bytes known durable
+
+	// life orders sync, which runs without the queue lock, against close.
+	life   sync.RWMutex
+	closed bool // guarded by life
 	touched bool         // every page was pre-faulted and synced
 	pwrite  bool         // write with pwrite(2) instead of copying into data
 }
@@ -176,6 +180,11 @@ func (f *mappedFile) touch() error {
 
 // sync makes everything written to the file durable.
 func (f *mappedFile) sync() error {
+	f.life.RLock()
+	defer f.life.RUnlock()
+	if f.closed {
+		return nil // deleted meanwhile: nothing left to make durable
+	}
 	if err := syscall.Fdatasync(int(f.f.Fd())); err != nil {
 		return fmt.Errorf("fdatasync %s: %w", f.path, err)
 	}
@@ -183,6 +192,12 @@ func (f *mappedFile) sync() error {
 }
 
 func (f *mappedFile) close() error {
+	f.life.Lock()
+	defer f.life.Unlock()
+	if f.closed {
+		return nil
+	}
+	f.closed = true
 	err := f.data.Unmap()
 	if cerr := f.f.Close(); err == nil {
 		err = cerr
