@@ -4,7 +4,7 @@ BIN       := build/bin
 CMDS      := $(notdir $(wildcard cmd/*))
 FUZZTIME  ?= 10s
 
-.PHONY: all build run test vet unit fuzz clean
+.PHONY: all build run test vet unit fuzz bench clean
 
 all: build
 
@@ -26,6 +26,10 @@ unit:
 
 fuzz:
 	FUZZTIME=$(FUZZTIME) ./scripts/fuzz.sh
+
+# Starts its own name server and brokers on free loopback ports and prints the mqbench table.
+bench:
+	./scripts/bench.sh
 
 clean:
 	rm -rf build

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # make run: a local name server and broker in the foreground; Ctrl-C stops both.
-# Data goes where RocketMQ puts it by default (~/store), logs to ~/logs/rocketmqlogs.
+# Both listen on loopback only (name server 127.0.0.1:9876, broker
+# 127.0.0.1:10911 and 10909); data goes where RocketMQ puts it by default
+# (~/store), logs to ~/logs/rocketmqlogs. Extra arguments go to the broker
+# (key=value settings, -c FILE).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bin=build/bin
@@ -12,13 +15,11 @@ stop() {
 }
 trap stop INT TERM EXIT
 
-"$bin/mqnamesrv" &
+"$bin/mqnamesrv" bindAddress=127.0.0.1 &
 pids+=($!)
-if [ -x "$bin/mqbroker" ]; then
-  # Give the name server a moment to listen so the first registration succeeds;
-  # the broker re-registers every 30 s anyway.
-  for _ in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/9876) 2>/dev/null && break; sleep 0.1; done
-  "$bin/mqbroker" -n 127.0.0.1:9876 "$@" &
-  pids+=($!)
-fi
+# Let the name server listen first so the broker's first registration
+# succeeds (it re-registers every 30 s anyway).
+for _ in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/9876) 2>/dev/null && break; sleep 0.1; done
+"$bin/mqbroker" -n 127.0.0.1:9876 brokerIP1=127.0.0.1 "$@" &
+pids+=($!)
 wait -n
