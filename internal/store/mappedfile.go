@@ -79,10 +79,10 @@ type mappedFile struct {
 	flushed atomic.Int64 // bytes known durable
 
 	// life orders sync, which runs without the queue lock, against close.
-	life   sync.RWMutex
-	closed bool // guarded by life
-	touched bool         // every page was pre-faulted and synced
-	pwrite  bool         // write with pwrite(2) instead of copying into data
+	life    sync.RWMutex
+	closed  bool // guarded by life
+	touched bool // every page was pre-faulted and synced
+	pwrite  bool // write with pwrite(2) instead of copying into data
 }
 
 // fileName is the 20-digit decimal name of a file starting at offset
