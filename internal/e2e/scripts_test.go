@@ -170,3 +170,103 @@ func TestScriptsMqshutdownUsage(t *testing.T) {
 	require.NotEqual(t, 0, exitErr.ExitCode())
 	require.Contains(t, string(out), "mqshutdown broker | namesrv")
 }
+
+// brokerPort returns a port p with p-2 (the fast port) and p+1 (HA) free
+// too, all on loopback.
+func brokerPort(t *testing.T) int {
+	t.Helper()
+	for range 50 {
+		p := freePort(t)
+		if p < 1030 || p > 65000 {
+			continue
+		}
+		free := true
+		for _, q := range []int{p - 2, p + 1} {
+			l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(q))
+			if err != nil {
+				free = false
+				break
+			}
+			l.Close()
+		}
+		if free {
+			return p
+		}
+	}
+	t.Fatal("no free broker port triple on loopback")
+	return 0
+}
+
+// TestScriptsTutorialQuickstart walks the tutorial as the README tells it:
+// sh bin/mqnamesrv, sh bin/mqbroker -c conf/broker.conf, a message sent and
+// consumed with sh bin/mqadmin, then sh bin/mqshutdown broker and namesrv.
+func TestScriptsTutorialQuickstart(t *testing.T) {
+	home := installation(t, "mqnamesrv", "mqbroker", "mqadmin")
+	confDir := filepath.Join(home, "conf")
+	require.NoError(t, os.MkdirAll(confDir, 0o755))
+	conf, err := os.ReadFile(filepath.Join(repoRoot(t), "conf", "broker.conf"))
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(confDir, "broker.conf"), conf, 0o644))
+	env := scriptEnv(home)
+	nsPort := freePort(t)
+	ns := "127.0.0.1:" + strconv.Itoa(nsPort)
+
+	run := func(name string, args ...string) *exec.Cmd {
+		cmd := exec.Command("sh", append([]string{filepath.Join(home, "bin", name)}, args...)...)
+		cmd.Env = env
+		cmd.Dir = home
+		return cmd
+	}
+	start := func(cmd *exec.Cmd, bootLine string) *exec.Cmd {
+		stdout, err := cmd.StdoutPipe()
+		require.NoError(t, err)
+		require.NoError(t, cmd.Start())
+		t.Cleanup(func() { _ = cmd.Process.Kill() })
+		waitForLine(t, stdout, bootLine)
+		return cmd
+	}
+
+	nsProc := start(run("mqnamesrv", "listenPort="+strconv.Itoa(nsPort), "bindAddress=127.0.0.1"),
+		"The Name Server boot success. serializeType=JSON")
+	port := brokerPort(t)
+	brProc := start(run("mqbroker", "-c", "conf/broker.conf", "-n", ns,
+		"brokerIP1=127.0.0.1", "listenPort="+strconv.Itoa(port)),
+		"The broker[broker-a, 127.0.0.1:"+strconv.Itoa(port)+"] boot success. serializeType=JSON and name server is "+ns)
+
+	// The store went where RocketMQ puts it by default: ~/store.
+	_, err = os.Stat(filepath.Join(home, "store", "commitlog"))
+	require.NoError(t, err)
+
+	send := run("mqadmin", "sendMessage", "-n", ns, "-t", "TopicTest", "-p", "Hello RocketMQ")
+	out, err := send.CombinedOutput()
+	require.NoError(t, err, string(out))
+	require.Contains(t, string(out), "SEND_OK")
+	require.Contains(t, string(out), "broker-a")
+
+	consume := run("mqadmin", "consumeMessage", "-n", ns, "-t", "TopicTest")
+	out, err = consume.CombinedOutput()
+	require.NoError(t, err, string(out))
+	require.Contains(t, string(out), "BODY: Hello RocketMQ")
+	require.Contains(t, string(out), "Consumed 1 messages.")
+
+	for _, p := range []struct {
+		what string
+		proc *exec.Cmd
+	}{{"broker", brProc}, {"namesrv", nsProc}} {
+		stop := run("mqshutdown", p.what)
+		out, err := stop.CombinedOutput()
+		require.NoError(t, err, string(out))
+		require.Contains(t, string(out), "Send shutdown request to mq"+p.what)
+		done := make(chan error, 1)
+		go func() { done <- p.proc.Wait() }()
+		select {
+		case err := <-done:
+			require.NoError(t, err, "%s should exit 0 after SIGTERM", p.what)
+		case <-time.After(30 * time.Second):
+			t.Fatalf("%s did not stop within 30 s of mqshutdown", p.what)
+		}
+	}
+	// A graceful stop removes the abort file.
+	_, err = os.Stat(filepath.Join(home, "store", "abort"))
+	require.True(t, os.IsNotExist(err), "abort file left after a graceful stop")
+}
