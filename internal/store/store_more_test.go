@@ -335,3 +335,54 @@ func testConcurrentPutsAndReads(t *testing.T, flush FlushDiskType) {
 	close(done)
 	require.Greater(t, len(s.commitLog.q.snapshot()), 3, "the run rolled several files")
 }
+
+func TestStoreDeleteOldFilesWhileRunning(t *testing.T) {
+	cfg := testConfig(t.TempDir())
+	s := openTestStore(t, cfg)
+	ctx := context.Background()
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { // the cleaner: drop the oldest commit-log file now and then
+		defer wg.Done()
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if s.commitLog.q.deleteExpiredByTime(0, time.Now(), true, 1) > 0 {
+				s.cqs.deleteExpired(s.MinPhyOffset())
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}()
+	go func() { // a consumer reading from wherever the queue starts
+		defer wg.Done()
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			off := max(s.MinOffsetInQueue("D", 0), 0)
+			got := s.GetMessage("g", "D", 0, off, 32, nil)
+			for _, b := range got.Messages {
+				if _, err := message.ParseRecord(b, true); err != nil {
+					t.Errorf("pulled a bad record: %v", err)
+					return
+				}
+			}
+		}
+	}()
+	for i := range 2000 {
+		res := s.PutMessage(ctx, newMsg("D", 0, strconv.Itoa(i)+concurrentPad, nil))
+		require.Equal(t, PutOK, res.Status)
+	}
+	close(stop)
+	wg.Wait()
+	waitDispatched(t, s)
+	require.Greater(t, s.MinPhyOffset(), int64(0), "old files were deleted")
+	last := s.GetMessage("g", "D", 0, s.MaxOffsetInQueue("D", 0)-1, 1, nil)
+	require.Equal(t, Found, last.Status)
+}
