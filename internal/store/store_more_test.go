@@ -386,3 +386,35 @@ func TestStoreDeleteOldFilesWhileRunning(t *testing.T) {
 	last := s.GetMessage("g", "D", 0, s.MaxOffsetInQueue("D", 0)-1, 1, nil)
 	require.Equal(t, Found, last.Status)
 }
+
+func TestFlushRealtimeWakesOnPut(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		q, err := openMappedFileQueue(t.TempDir(), 64*osPageSize, nil)
+		require.NoError(t, err)
+		defer q.close()
+		cp, err := openCheckpoint(filepath.Join(t.TempDir(), "checkpoint"))
+		require.NoError(t, err)
+		defer cp.close()
+		cfg := DefaultConfig("/unused")
+		cfg.FlushCommitLogTimed = false // flushCommitLogTimed=false: a put wakes the flusher
+		f := newFlusher(q, &cfg, cp, func() int64 { return 0 }, zaptest.NewLogger(t))
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { f.run(ctx); close(done) }()
+		synctest.Wait()
+		_, err = q.appendBytes(make([]byte, 4*osPageSize))
+		require.NoError(t, err)
+		f.notify()
+		synctest.Wait() // no time passes
+		require.Equal(t, int64(4*osPageSize), q.flushedWhere.Load())
+
+		cfg.FlushCommitLogTimed = true
+		_, err = q.appendBytes(make([]byte, 4*osPageSize))
+		require.NoError(t, err)
+		f.notify()
+		synctest.Wait()
+		require.Equal(t, int64(4*osPageSize), q.flushedWhere.Load(), "timed mode ignores puts")
+		cancel()
+		<-done
+	})
+}
