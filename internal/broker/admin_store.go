@@ -25,6 +25,7 @@ func (b *Broker) registerAdminStore(srv *remoting.Server, pool *remoting.Pool) {
 	srv.Register(protocol.GetTopicStatsInfo, b.processTopicStats, pool)
 	srv.Register(protocol.GetConsumeStats, b.processConsumeStats, pool)
 	srv.Register(protocol.GetAllDelayOffset, b.processAllDelayOffset, pool)
+	srv.Register(protocol.DeleteExpiredCommitlog, b.processDeleteExpiredCommitLog, pool)
 }
 
 // withHeader copies a response header struct into resp's extFields.
@@ -348,4 +349,12 @@ func humanBytes(n int64) string {
 		i++
 	}
 	return strconv.FormatFloat(v, 'f', 1, 64) + " " + string(units[i]) + "iB"
+}
+
+// processDeleteExpiredCommitLog serves DELETE_EXPIRED_COMMITLOG (329): the
+// store's retention service deletes expired commit log files on its next
+// passes whatever the hour (AdminBrokerProcessor.deleteExpiredCommitLog).
+func (b *Broker) processDeleteExpiredCommitLog(_ *remoting.Conn, req *remoting.Command) *remoting.Command {
+	b.store.ExecuteDeleteFilesManually()
+	return remoting.NewResponse(req, protocol.Success, "")
 }

@@ -119,3 +119,11 @@ func TestAdminStoreOffsetsAndStats(t *testing.T) {
 	require.Contains(t, string(cs.Body), `{"brokerName":"broker-a","queueId":1,"topic":"StatsTopic"}:{"brokerOffset":3,"consumerOffset":2,"lastTimestamp":`)
 	require.True(t, strings.HasPrefix(string(cs.Body), `{"consumeTps":0.0,"offsetTable":{`))
 }
+
+// TestAdminStoreDeleteExpiredCommitLog: DELETE_EXPIRED_COMMITLOG is served
+// (the store test TestStoreExecuteDeleteFilesManually covers its effect).
+func TestAdminStoreDeleteExpiredCommitLog(t *testing.T) {
+	e := startEnv(t)
+	r := e.invoke(remoting.NewRequest(protocol.DeleteExpiredCommitlog, nil, nil))
+	require.Equal(t, int32(protocol.Success), r.Code, r.Remark)
+}

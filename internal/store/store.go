@@ -27,6 +27,7 @@ type Store struct {
 	commitLog  *CommitLog
 	cqs        *consumeQueueTable
 	index      *indexService
+	cleaner    *cleaner // retention and the disk-full flag
 	checkpoint *checkpoint
 	dispatcher *dispatcher
 	flusher    *flusher
@@ -114,6 +115,7 @@ func Open(cfg Config, lg *zap.Logger) (*Store, error) {
 	s.index.recover(cp.index.Load(), !s.lastExit)
 
 	s.dispatcher = newDispatcher(s)
+	s.cleaner = newCleaner(newCleanConfig(&s.cfg), s.commitLog.q, s.cqs, s.index, nil, nil, lg.Named("clean"))
 	s.commitLog.onAppend = s.afterAppend
 	if cfg.FlushDiskType == SyncFlush {
 		s.group = newGroupCommit(s.commitLog.q, cp, s.commitLog.lastStoreTimestamp.Load, lg)
@@ -170,6 +172,7 @@ func (s *Store) Start() error {
 	s.goRun(ctx, s.prealloc.run)
 	s.goRun(ctx, s.runFlushConsumeQueue)
 	s.goRun(ctx, s.stats.run)
+	s.goRun(ctx, s.cleaner.run)
 	if s.group != nil {
 		s.goRun(ctx, s.group.run)
 	} else {
@@ -328,8 +331,17 @@ func (s *Store) Writable() (bool, string) {
 	if r := s.unwritable.Load(); r != nil {
 		return false, *r
 	}
+	if s.cleaner.diskFull() {
+		return false, fmt.Sprintf("the disk of the commit log is full (%.2f used, over diskSpaceWarningLevelRatio)",
+			s.cleaner.physicRatio())
+	}
 	return true, ""
 }
+
+// ExecuteDeleteFilesManually makes the next passes of the retention
+// service delete expired commit log files whatever the hour
+// (DELETE_EXPIRED_COMMITLOG).
+func (s *Store) ExecuteDeleteFilesManually() { s.cleaner.triggerManualDelete() }
 
 // checkStoreStatus is DefaultMessageStore.checkStoreStatus.
 func (s *Store) checkStoreStatus() (PutStatus, string) {
