@@ -26,6 +26,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -167,16 +168,28 @@ type indexFile struct {
 }
 
 // createIndexFile makes a new zeroed index file whose begin and end offsets
-// and timestamps are seeded with the previous file's end values.
+// and timestamps are seeded with the previous file's end values. The file
+// is sized under a temporary name (tmpSuffix) and renamed into place, so a
+// crash never leaves a short file under an index name.
 func createIndexFile(path string, slotNum, indexNum int, seedPhyOffset, seedTimestamp int64) (*indexFile, error) {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
+	if _, err := os.Stat(path); err == nil {
+		return nil, fmt.Errorf("create index file: %s already exists", path)
+	}
+	tmp := path + tmpSuffix
+	f, err := os.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("create index file: %w", err)
 	}
-	if err := f.Truncate(indexFileSize(slotNum, indexNum)); err != nil {
+	fail := func(format string, err error) (*indexFile, error) {
 		_ = f.Close()
-		_ = os.Remove(path)
-		return nil, fmt.Errorf("size index file %s: %w", path, err)
+		_ = os.Remove(tmp)
+		return nil, fmt.Errorf(format, path, err)
+	}
+	if err := f.Truncate(indexFileSize(slotNum, indexNum)); err != nil {
+		return fail("size index file %s: %w", err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fail("name index file %s: %w", err)
 	}
 	m, err := mmap.Map(f, mmap.RDWR, 0)
 	if err != nil {
@@ -424,9 +437,17 @@ func openIndexService(dir string, cfg indexConfig, lg *zap.Logger) (*indexServic
 	}
 	var names []string
 	for _, e := range entries {
-		if e.Type().IsRegular() {
-			names = append(names, e.Name())
+		if !e.Type().IsRegular() {
+			continue
 		}
+		if strings.HasSuffix(e.Name(), tmpSuffix) { // a file a crash cut off before its rename
+			if err := os.Remove(filepath.Join(dir, e.Name())); err != nil {
+				return nil, fmt.Errorf("open index: %w", err)
+			}
+			lg.Warn("unfinished index file removed", zap.String("file", e.Name()))
+			continue
+		}
+		names = append(names, e.Name())
 	}
 	sort.Strings(names)
 	s := &indexService{dir: dir, cfg: cfg, lg: lg}

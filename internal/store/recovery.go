@@ -164,10 +164,10 @@ func (s *Store) rebuildQueueTable() {
 }
 
 // removeTornIndexFiles deletes, after an abnormal exit, index files whose
-// size is not the configured one: a crash while one was being created.
-// Index recovery would drop them anyway (they are newer than the
-// checkpoint) and the dispatch of recovery rebuilds their entries, but
-// the index loader refuses a wrongly sized file.
+// size is not the configured one. New files are sized before they get
+// their name, so this only meets files cut short some other way (or left
+// by a store from before that change); recovery's dispatch rebuilds their
+// entries, while the index loader would refuse them.
 func removeTornIndexFiles(dir string, slotNum, indexNum int, lg *zap.Logger) error {
 	ents, err := os.ReadDir(dir)
 	if err != nil {

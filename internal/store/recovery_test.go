@@ -257,3 +257,24 @@ func TestRecoveryDamageInOlderFileSkipsToNextFile(t *testing.T) {
 	}
 	require.Equal(t, int64(len(results)-(inFirst-20)), total, "the rest of the damaged file is skipped, later files dispatched")
 }
+
+// TestRecoveryRemovesUnfinishedIndexFile: index files are sized under a
+// temporary name and renamed, so a crash during creation leaves only a
+// .tmp file, which the next open removes.
+func TestRecoveryRemovesUnfinishedIndexFile(t *testing.T) {
+	cfg := testConfig(t.TempDir())
+	s := openTestStore(t, cfg)
+	fillStore(t, s, 50)
+	require.NoError(t, s.Close())
+	dir := filepath.Join(cfg.StorePathRootDir, "index")
+	tmp := filepath.Join(dir, "29991231235959999"+tmpSuffix)
+	require.NoError(t, os.WriteFile(tmp, []byte{1, 2, 3}, 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(cfg.StorePathRootDir, "abort"), nil, 0o644))
+	s = openTestStore(t, cfg)
+	require.Len(t, s.QueryMessage("R", "key7", 32, 0, time.Now().UnixMilli()+1000).Messages, 1)
+	_, err := os.Stat(tmp)
+	require.True(t, os.IsNotExist(err), "the unfinished index file is gone")
+	names, err := filepath.Glob(filepath.Join(dir, "*"+tmpSuffix))
+	require.NoError(t, err)
+	require.Empty(t, names)
+}
