@@ -1,13 +1,10 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -17,6 +14,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/gorocket/gorocket/internal/testproc"
 )
 
 // resultOf decodes the RESULT line of a run.
@@ -42,11 +41,11 @@ var (
 func TestMqbenchProducerAndConsumer(t *testing.T) {
 	c := sharedCluster(t)
 	report := filepath.Join(t.TempDir(), "report.json")
-	r := tool(t, "mqbench", nil, "producer", "-n", c.nsAddr, "-t", "BenchTopic", "-w", "4", "-s", "1024", "-q", "150",
+	r := tool(t, "mqbench", nil, "producer", "-n", c.NsAddr, "-t", "BenchTopic", "-w", "4", "-s", "1024", "-q", "150",
 		"-k", "true", "-l", "3", "--report-json", report)
-	require.Equal(t, 0, r.code, "stdout:\n%s\nstderr:\n%s", r.stdout, r.stderr)
+	require.Equal(t, 0, r.Code, "stdout:\n%s\nstderr:\n%s", r.Stdout, r.Stderr)
 	var rep ProducerReport
-	resultOf(t, r.stdout, &rep)
+	resultOf(t, r.Stdout, &rep)
 	require.Equal(t, int64(600), rep.Sent)
 	require.Zero(t, rep.SendFailed)
 	require.Zero(t, rep.ResponseFailed)
@@ -55,7 +54,7 @@ func TestMqbenchProducerAndConsumer(t *testing.T) {
 	require.Greater(t, rep.SendTPS, 0.0)
 	require.Greater(t, rep.MaxRTMs, 0.0)
 	require.GreaterOrEqual(t, rep.MaxRTMs, rep.AvgRTMs)
-	require.Regexp(t, `(?m)^Summary: Send Total: 600 \| Send TPS: [\d.]+ \| Max RT\(ms\): [\d.]+ \| Average RT\(ms\): [\d.]+ \| Send Failed: 0 \| Response Failed: 0 \| Elapsed\(s\): [\d.]+$`, r.stdout)
+	require.Regexp(t, `(?m)^Summary: Send Total: 600 \| Send TPS: [\d.]+ \| Max RT\(ms\): [\d.]+ \| Average RT\(ms\): [\d.]+ \| Send Failed: 0 \| Response Failed: 0 \| Elapsed\(s\): [\d.]+$`, r.Stdout)
 	file, err := os.ReadFile(report)
 	require.NoError(t, err)
 	var fromFile ProducerReport
@@ -63,23 +62,23 @@ func TestMqbenchProducerAndConsumer(t *testing.T) {
 	require.Equal(t, rep, fromFile, "the report file holds the RESULT line")
 
 	// Asynchronous sends, with Java's "-y true" spelling.
-	r = tool(t, "mqbench", nil, "producer", "-n", c.nsAddr, "-t", "BenchTopic", "-w", "2", "-s", "512", "-q", "200", "-y", "true")
-	require.Equal(t, 0, r.code, "stdout:\n%s\nstderr:\n%s", r.stdout, r.stderr)
-	resultOf(t, r.stdout, &rep)
+	r = tool(t, "mqbench", nil, "producer", "-n", c.NsAddr, "-t", "BenchTopic", "-w", "2", "-s", "512", "-q", "200", "-y", "true")
+	require.Equal(t, 0, r.Code, "stdout:\n%s\nstderr:\n%s", r.Stdout, r.Stderr)
+	resultOf(t, r.Stdout, &rep)
 	require.True(t, rep.Async)
 	require.Equal(t, int64(400), rep.Sent)
 	require.Zero(t, rep.SendFailed+rep.ResponseFailed)
 
-	r = tool(t, "mqbench", []string{"NAMESRV_ADDR=" + c.nsAddr}, "consumer", "-t", "BenchTopic", "-g", "bench_cg",
+	r = tool(t, "mqbench", []string{"NAMESRV_ADDR=" + c.NsAddr}, "consumer", "-t", "BenchTopic", "-g", "bench_cg",
 		"--from", "first", "-q", "1000", "--duration", "60s", "--report-interval", "100ms")
-	require.Equal(t, 0, r.code, "stdout:\n%s\nstderr:\n%s", r.stdout, r.stderr)
+	require.Equal(t, 0, r.Code, "stdout:\n%s\nstderr:\n%s", r.Stdout, r.Stderr)
 	var crep ConsumerReport
-	resultOf(t, r.stdout, &crep)
+	resultOf(t, r.Stdout, &crep)
 	require.Equal(t, int64(1000), crep.Consumed, "every message sent")
 	require.Equal(t, "bench_cg", crep.Group)
 	require.GreaterOrEqual(t, crep.MaxS2CRTMs, int64(0))
-	require.Regexp(t, `(?m)^Summary: Consume Total: 1000 \| Consume TPS: [\d.]+ \| `, r.stdout)
-	for _, l := range strings.Split(r.stdout, "\n") {
+	require.Regexp(t, `(?m)^Summary: Consume Total: 1000 \| Consume TPS: [\d.]+ \| `, r.Stdout)
+	for _, l := range strings.Split(r.Stdout, "\n") {
 		if strings.HasPrefix(l, "Current Time") {
 			require.Regexp(t, consumerLine, l)
 		}
@@ -91,44 +90,16 @@ func TestMqbenchProducerAndConsumer(t *testing.T) {
 // summary.
 func TestMqbenchDurationLinesAndInterrupt(t *testing.T) {
 	c := sharedCluster(t)
-	cmd := exec.Command(filepath.Join(binaries(t), "mqbench"), "producer", "-n", c.nsAddr, "-t", "BenchLines",
+	cmd := testproc.Command(filepath.Join(testproc.Binaries(t, "mqbench"), "mqbench"), t.TempDir(), "producer", "-n", c.NsAddr, "-t", "BenchLines",
 		"-w", "2", "-s", "256", "--duration", "2m", "--report-interval", "100ms")
-	cmd.Env = append(os.Environ(), "HOME="+t.TempDir())
-	out, err := cmd.StdoutPipe()
-	require.NoError(t, err)
-	var errOut bytes.Buffer
-	cmd.Stderr = &errOut
-	require.NoError(t, cmd.Start())
-	defer func() { _ = cmd.Process.Kill() }()
-	lines := make(chan string, 1024)
-	go func() {
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			lines <- sc.Text()
-		}
-		close(lines)
-	}()
-	progress := 0
-	for progress < 3 {
-		select {
-		case l, ok := <-lines:
-			if !ok {
-				_ = cmd.Wait()
-				t.Fatalf("mqbench exited early: %s", errOut.String())
-			}
-			require.Regexp(t, producerLine, l)
-			progress++
-		case <-time.After(60 * time.Second):
-			t.Fatal("no progress line within 60 s")
-		}
+	p := testproc.MustStart(t, cmd, "")
+	require.Eventually(t, func() bool { return len(p.Lines()) >= 3 }, 60*time.Second, 20*time.Millisecond,
+		"three progress lines; stderr: %s", p.Stderr())
+	for _, l := range p.Lines()[:3] {
+		require.Regexp(t, producerLine, l)
 	}
-	require.NoError(t, cmd.Process.Signal(syscall.SIGINT))
-	var rest []string
-	for l := range lines {
-		rest = append(rest, l)
-	}
-	err = cmd.Wait()
-	require.NoError(t, err, "exit 0 after Ctrl-C: %s", errOut.String())
+	p.StopWith(t, syscall.SIGINT) // exit 0 after Ctrl-C
+	rest := p.Lines()[3:]
 	var rep ProducerReport
 	resultOf(t, strings.Join(rest, "\n"), &rep)
 	require.Greater(t, rep.Sent, int64(0))
@@ -158,8 +129,8 @@ func TestMqbenchBadOptions(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			r := tool(t, "mqbench", nil, tc.args...)
-			require.Equal(t, 1, r.code, r.stdout)
-			require.Contains(t, r.stderr, tc.want)
+			require.Equal(t, 1, r.Code, r.Stdout)
+			require.Contains(t, r.Stderr, tc.want)
 		})
 	}
 }
@@ -167,15 +138,14 @@ func TestMqbenchBadOptions(t *testing.T) {
 // TestMqbenchSendFailuresExitNonZero counts failed sends when the name
 // server is unreachable, prints the summary and exits 2.
 func TestMqbenchSendFailuresExitNonZero(t *testing.T) {
-	port, err := freePort()
-	require.NoError(t, err)
+	port := testproc.Port(t)
 	r := tool(t, "mqbench", nil, "producer", "-n", "127.0.0.1:"+strconv.Itoa(port), "-w", "1", "-q", "2")
-	require.Equal(t, 2, r.code, "stdout:\n%s\nstderr:\n%s", r.stdout, r.stderr)
+	require.Equal(t, 2, r.Code, "stdout:\n%s\nstderr:\n%s", r.Stdout, r.Stderr)
 	var rep ProducerReport
-	resultOf(t, r.stdout, &rep)
+	resultOf(t, r.Stdout, &rep)
 	require.Zero(t, rep.Sent)
 	require.Equal(t, int64(2), rep.SendFailed)
-	require.Contains(t, r.stderr, "2 sends failed")
+	require.Contains(t, r.Stderr, "2 sends failed")
 }
 
 // TestMqbenchJavaBoolArgs checks the rewriting of "-k true" for boolean
@@ -193,10 +163,10 @@ func TestMqbenchJavaBoolArgs(t *testing.T) {
 // -q messages: summary printed, exit 2.
 func TestMqbenchConsumerShortOfQuantity(t *testing.T) {
 	c := sharedCluster(t)
-	r := tool(t, "mqbench", nil, "consumer", "-n", c.nsAddr, "-t", "BenchNobodySends", "-q", "5", "--duration", "1s")
-	require.Equal(t, 2, r.code, "stdout:\n%s\nstderr:\n%s", r.stdout, r.stderr)
+	r := tool(t, "mqbench", nil, "consumer", "-n", c.NsAddr, "-t", "BenchNobodySends", "-q", "5", "--duration", "1s")
+	require.Equal(t, 2, r.Code, "stdout:\n%s\nstderr:\n%s", r.Stdout, r.Stderr)
 	var rep ConsumerReport
-	resultOf(t, r.stdout, &rep)
+	resultOf(t, r.Stdout, &rep)
 	require.Zero(t, rep.Consumed)
-	require.Contains(t, r.stderr, "consumed 0 of 5 messages before the run ended")
+	require.Contains(t, r.Stderr, "consumed 0 of 5 messages before the run ended")
 }

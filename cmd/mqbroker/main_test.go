@@ -1,19 +1,12 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
-	"io"
-	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -22,6 +15,7 @@ import (
 
 	"github.com/gorocket/gorocket/internal/remoting"
 	"github.com/gorocket/gorocket/internal/remoting/protocol"
+	"github.com/gorocket/gorocket/internal/testproc"
 )
 
 // runIn runs the command in-process and returns its exit code and output.
@@ -101,142 +95,18 @@ func TestMqbrokerWarnsUnknownKeys(t *testing.T) {
 	require.Contains(t, errOut, "brokerIp1")
 }
 
-var (
-	buildOnce sync.Once
-	buildDir  string
-	buildErr  error
-)
-
-// binaries builds mqbroker and mqnamesrv once per test run.
-func binaries(t *testing.T) string {
-	t.Helper()
-	buildOnce.Do(func() {
-		buildDir, buildErr = os.MkdirTemp("", "mqbroker-test-bin-")
-		if buildErr != nil {
-			return
-		}
-		goTool := filepath.Join(runtime.GOROOT(), "bin", "go")
-		cmd := exec.Command(goTool, "build", "-o", buildDir+string(filepath.Separator), ".", "../mqnamesrv")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			buildErr = &buildError{string(out)}
-		}
-	})
-	require.NoError(t, buildErr)
-	return buildDir
-}
-
-type buildError struct{ out string }
-
-func (e *buildError) Error() string { return "build: " + e.out }
-
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if buildDir != "" {
-		_ = os.RemoveAll(buildDir)
-	}
-	os.Exit(code)
-}
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
-// brokerPort finds p with p and p-2 free.
-func brokerPort(t *testing.T) int {
-	t.Helper()
-	for range 50 {
-		p := freePort(t)
-		if p < 1030 {
-			continue
-		}
-		l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(p-2))
-		if err == nil {
-			l.Close()
-			return p
-		}
-	}
-	t.Fatal("no free port pair")
-	return 0
-}
-
-// started is a process whose stdout lines arrive on lines.
-type started struct {
-	cmd   *exec.Cmd
-	lines chan string
-	done  chan error
-}
-
-func startBin(t *testing.T, bin, home string, args ...string) *started {
-	t.Helper()
-	cmd := exec.Command(bin, args...)
-	cmd.Env = append(os.Environ(), "HOME="+home, "NAMESRV_ADDR=")
-	stdout, err := cmd.StdoutPipe()
-	require.NoError(t, err)
-	cmd.Stderr = io.Discard
-	require.NoError(t, cmd.Start())
-	s := &started{cmd: cmd, lines: make(chan string, 100), done: make(chan error, 1)}
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			s.lines <- sc.Text()
-		}
-		close(s.lines)
-	}()
-	go func() { s.done <- cmd.Wait() }()
-	t.Cleanup(func() { _ = cmd.Process.Kill() })
-	return s
-}
-
-func (s *started) waitLine(t *testing.T, substr string) string {
-	t.Helper()
-	timeout := time.After(30 * time.Second)
-	for {
-		select {
-		case l, ok := <-s.lines:
-			require.True(t, ok, "process exited before printing %q", substr)
-			if strings.Contains(l, substr) {
-				return l
-			}
-		case <-timeout:
-			t.Fatalf("no line with %q within 30 s", substr)
-		}
-	}
-}
-
-func (s *started) term(t *testing.T) {
-	t.Helper()
-	require.NoError(t, s.cmd.Process.Signal(syscall.SIGTERM))
-	select {
-	case err := <-s.done:
-		require.NoError(t, err, "exit status 0 after SIGTERM")
-	case <-time.After(30 * time.Second):
-		t.Fatal("no exit within 30 s of SIGTERM")
-	}
-}
+func TestMain(m *testing.M) { os.Exit(testproc.Main(m)) }
 
 // TestMqbrokerBinaryBootsRegistersAndStops runs the real binaries: the
 // broker prints its boot line, registers with the real name server, and
 // on SIGTERM unregisters, removes its abort file and exits 0.
 func TestMqbrokerBinaryBootsRegistersAndStops(t *testing.T) {
-	bin := binaries(t)
-	home := t.TempDir()
-	nsPort := freePort(t)
-	ns := startBin(t, filepath.Join(bin, "mqnamesrv"), home, "listenPort="+strconv.Itoa(nsPort))
-	ns.waitLine(t, "The Name Server boot success")
-	nsAddr := "127.0.0.1:" + strconv.Itoa(nsPort)
-
-	port := brokerPort(t)
-	storeDir := filepath.Join(home, "store")
-	br := startBin(t, filepath.Join(bin, "mqbroker"), home, "-n", nsAddr, "brokerIP1=127.0.0.1",
-		"brokerName=broker-bin", "listenPort="+strconv.Itoa(port), "storePathRootDir="+storeDir,
+	c, err := testproc.StartCluster(testproc.Binaries(t, "mqbroker", "mqnamesrv"), t.TempDir(), "broker-bin",
 		"mappedFileSizeCommitLog=1048576")
-	line := br.waitLine(t, "boot success")
-	addr := "127.0.0.1:" + strconv.Itoa(port)
-	require.Equal(t, "The broker[broker-bin, "+addr+"] boot success. serializeType=JSON and name server is "+nsAddr, line)
+	require.NoError(t, err)
+	t.Cleanup(c.Close)
+	nsAddr, addr, storeDir := c.NsAddr, c.BrokerAddr(), c.StoreDir()
+	require.Equal(t, "The broker[broker-bin, "+addr+"] boot success. serializeType=JSON and name server is "+nsAddr, c.Broker.ReadyLine())
 
 	cli := remoting.NewClient(remoting.ClientConfig{}, zaptest.NewLogger(t))
 	defer cli.Close()
@@ -253,22 +123,22 @@ func TestMqbrokerBinaryBootsRegistersAndStops(t *testing.T) {
 	require.Contains(t, info, addr)
 
 	// The broker answers on both ports.
-	for _, a := range []string{addr, "127.0.0.1:" + strconv.Itoa(port-2)} {
+	for _, a := range []string{addr, "127.0.0.1:" + strconv.Itoa(c.BrokerPort-2)} {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		resp, err := cli.Invoke(ctx, a, remoting.NewRequest(protocol.GetBrokerRuntimeInfo, nil, nil))
 		cancel()
 		require.NoError(t, err)
 		require.Equal(t, int32(protocol.Success), resp.Code)
 	}
-	_, err := os.Stat(filepath.Join(storeDir, "abort"))
+	_, err = os.Stat(filepath.Join(storeDir, "abort"))
 	require.NoError(t, err)
 
-	br.term(t)
+	c.Broker.Stop(t)
 	_, err = os.Stat(filepath.Join(storeDir, "abort"))
 	require.True(t, os.IsNotExist(err), "clean shutdown removes abort")
 	require.NotContains(t, clusterInfo(), addr, "the broker unregistered on shutdown")
-	log, err := os.ReadFile(filepath.Join(home, "logs", "rocketmqlogs", "broker.log"))
+	log, err := os.ReadFile(filepath.Join(c.Home, "logs", "rocketmqlogs", "broker.log"))
 	require.NoError(t, err)
 	require.Contains(t, string(log), "boot success")
-	ns.term(t)
+	c.Namesrv.Stop(t)
 }

@@ -1,19 +1,14 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
-	"errors"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -22,115 +17,27 @@ import (
 
 	"github.com/gorocket/gorocket/internal/remoting"
 	"github.com/gorocket/gorocket/internal/remoting/protocol"
+	"github.com/gorocket/gorocket/internal/testproc"
 )
 
-var (
-	buildOnce sync.Once
-	binPath   string
-	buildErr  error
-	buildDir  string
-)
+func TestMain(m *testing.M) { os.Exit(testproc.Main(m)) }
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if buildDir != "" {
-		_ = os.RemoveAll(buildDir)
-	}
-	os.Exit(code)
-}
-
-// binary builds the real mqnamesrv once per test run.
-func binary(t *testing.T) string {
-	t.Helper()
-	buildOnce.Do(func() {
-		buildDir, buildErr = os.MkdirTemp("", "mqnamesrv-test")
-		if buildErr != nil {
-			return
-		}
-		binPath = filepath.Join(buildDir, "mqnamesrv")
-		goTool := filepath.Join(runtime.GOROOT(), "bin", "go")
-		out, err := exec.Command(goTool, "build", "-o", binPath, ".").CombinedOutput()
-		if err != nil {
-			buildErr = errors.New(string(out))
-		}
-	})
-	require.NoError(t, buildErr)
-	return binPath
-}
-
-// syncBuffer is a bytes.Buffer safe to read while exec copies into it.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	port := l.Addr().(*net.TCPAddr).Port
-	require.NoError(t, l.Close())
-	return port
-}
-
+// command is the real mqnamesrv, built once, with HOME=home.
 func command(t *testing.T, home string, args ...string) *exec.Cmd {
-	cmd := exec.Command(binary(t), args...)
-	cmd.Env = append(os.Environ(), "HOME="+home, "ROCKETMQ_HOME=", "NAMESRV_ADDR=")
-	return cmd
+	t.Helper()
+	return testproc.Command(filepath.Join(testproc.Binaries(t, "mqnamesrv"), "mqnamesrv"), home, args...)
 }
 
 func TestMqnamesrvBootServeAndSigterm(t *testing.T) {
 	home := t.TempDir()
-	port := freePort(t)
+	port := testproc.Port(t)
 	conf := filepath.Join(t.TempDir(), "namesrv.conf")
 	require.NoError(t, os.WriteFile(conf, []byte("# test\nbindAddress = 127.0.0.1\nlistenPort = 1\norderMessageEnable=true\n"), 0o644))
 
-	cmd := command(t, home, "-c", conf, "listenPort="+strconv.Itoa(port))
-	stdout, err := cmd.StdoutPipe()
-	require.NoError(t, err)
-	var stderr syncBuffer
-	cmd.Stderr = &stderr
-	require.NoError(t, cmd.Start())
-	t.Cleanup(func() {
-		if cmd.ProcessState == nil {
-			_ = cmd.Process.Kill()
-			_ = cmd.Wait()
-		}
-	})
-
-	lines := make(chan string, 16)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			lines <- sc.Text()
-		}
-		close(lines)
-	}()
-	var got []string
-	deadline := time.After(60 * time.Second) // bounds the wait; not a speed check
-	for booted := false; !booted; {
-		select {
-		case l, ok := <-lines:
-			require.True(t, ok, "mqnamesrv exited before booting: stdout %q stderr %q", got, stderr.String())
-			got = append(got, l)
-			booted = l == "The Name Server boot success. serializeType=JSON"
-		case <-deadline:
-			t.Fatalf("no boot line; stdout %q stderr %q", got, stderr.String())
-		}
-	}
-	require.Equal(t, "load config properties file OK, "+conf, got[0])
+	p := testproc.MustStart(t, command(t, home, "-c", conf, "listenPort="+strconv.Itoa(port)),
+		"The Name Server boot success. serializeType=JSON")
+	require.Equal(t, "The Name Server boot success. serializeType=JSON", p.ReadyLine())
+	require.Equal(t, "load config properties file OK, "+conf, p.Lines()[0])
 
 	// Talk to it: register a broker and read its route back.
 	addr := "127.0.0.1:" + strconv.Itoa(port)
@@ -156,10 +63,8 @@ func TestMqnamesrvBootServeAndSigterm(t *testing.T) {
 	require.Contains(t, string(resp.Body), "orderMessageEnable=true\n")
 	require.Contains(t, string(resp.Body), "configStorePath="+conf+"\n", "-c file becomes configStorePath")
 
-	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
-	err = cmd.Wait()
-	require.NoError(t, err, "stderr %q", stderr.String())
-	require.Equal(t, 0, cmd.ProcessState.ExitCode())
+	p.Stop(t)
+	require.Equal(t, 0, p.Cmd.ProcessState.ExitCode())
 
 	log, err := os.ReadFile(filepath.Join(home, "logs", "rocketmqlogs", "namesrv.log"))
 	require.NoError(t, err)
@@ -170,16 +75,10 @@ func TestMqnamesrvBootServeAndSigterm(t *testing.T) {
 
 func TestMqnamesrvSigintStops(t *testing.T) {
 	home := t.TempDir()
-	cmd := command(t, home, "bindAddress=127.0.0.1", "listenPort="+strconv.Itoa(freePort(t)))
-	stdout, err := cmd.StdoutPipe()
-	require.NoError(t, err)
-	require.NoError(t, cmd.Start())
-	sc := bufio.NewScanner(stdout)
-	require.True(t, sc.Scan(), "a boot line")
-	require.Equal(t, "The Name Server boot success. serializeType=JSON", sc.Text())
-	require.NoError(t, cmd.Process.Signal(os.Interrupt))
-	require.NoError(t, cmd.Wait())
-	require.Equal(t, 0, cmd.ProcessState.ExitCode())
+	p := testproc.MustStart(t, command(t, home, "bindAddress=127.0.0.1", "listenPort="+strconv.Itoa(testproc.Port(t))), "")
+	require.Equal(t, "The Name Server boot success. serializeType=JSON", p.Lines()[0], "a boot line")
+	p.StopWith(t, os.Interrupt)
+	require.Equal(t, 0, p.Cmd.ProcessState.ExitCode())
 }
 
 func TestMqnamesrvPrintConfig(t *testing.T) {
@@ -232,22 +131,7 @@ func TestMqnamesrvPortInUse(t *testing.T) {
 	require.NoError(t, err)
 	defer l.Close()
 	port := l.Addr().(*net.TCPAddr).Port
-	var stderr bytes.Buffer
-	cmd := command(t, t.TempDir(), "bindAddress=127.0.0.1", "listenPort="+strconv.Itoa(port))
-	cmd.Stderr = &stderr
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	done := make(chan error, 1)
-	require.NoError(t, cmd.Start())
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err = <-done:
-	case <-ctx.Done():
-		_ = cmd.Process.Kill()
-		t.Fatal("mqnamesrv kept running on a port in use")
-	}
-	var ee *exec.ExitError
-	require.ErrorAs(t, err, &ee)
-	require.NotEqual(t, 0, ee.ExitCode())
-	require.True(t, strings.Contains(stderr.String(), strconv.Itoa(port)), stderr.String())
+	r := testproc.Run(t, command(t, t.TempDir(), "bindAddress=127.0.0.1", "listenPort="+strconv.Itoa(port)))
+	require.NotEqual(t, 0, r.Code)
+	require.True(t, strings.Contains(r.Stderr, strconv.Itoa(port)), r.Stderr)
 }

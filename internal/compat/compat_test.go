@@ -31,7 +31,7 @@ func instance(prefix string) string {
 func (c *cluster) producer(t *testing.T) rocketmq.Producer {
 	t.Helper()
 	p, err := rocketmq.NewProducer(
-		producer.WithNameServer([]string{c.nsAddr}),
+		producer.WithNameServer([]string{c.NsAddr}),
 		producer.WithGroupName("compat_pg"),
 		producer.WithInstanceName(instance("p")),
 		producer.WithRetry(2),
@@ -47,14 +47,14 @@ func (c *cluster) producer(t *testing.T) rocketmq.Producer {
 // (UPDATE_AND_CREATE_TOPIC), then waits until the name server routes it.
 func (c *cluster) createTopic(t *testing.T, topic string, queues int) {
 	t.Helper()
-	adm, err := admin.NewAdmin(admin.WithResolver(primitive.NewPassthroughResolver([]string{c.nsAddr})))
+	adm, err := admin.NewAdmin(admin.WithResolver(primitive.NewPassthroughResolver([]string{c.NsAddr})))
 	require.NoError(t, err)
 	defer adm.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	require.NoError(t, adm.CreateTopic(ctx,
 		admin.WithTopicCreate(topic),
-		admin.WithBrokerAddrCreate(c.brokerAddr()),
+		admin.WithBrokerAddrCreate(c.BrokerAddr()),
 		admin.WithReadQueueNums(queues),
 		admin.WithWriteQueueNums(queues),
 	))
@@ -162,7 +162,7 @@ func (c *cluster) pushConsumer(t *testing.T, o pushOpts, r *received) (string, f
 	t.Helper()
 	name := instance("c")
 	opts := []consumer.Option{
-		consumer.WithNameServer([]string{c.nsAddr}),
+		consumer.WithNameServer([]string{c.NsAddr}),
 		consumer.WithGroupName(o.group),
 		consumer.WithInstance(name),
 		consumer.WithConsumerModel(o.model),
@@ -214,7 +214,7 @@ func sendN(t *testing.T, p rocketmq.Producer, topic, prefix string, n int, tag f
 func (c *cluster) pullAll(t *testing.T, topic string, queues, want int) []string {
 	t.Helper()
 	pc, err := rocketmq.NewPullConsumer(
-		consumer.WithNameServer([]string{c.nsAddr}),
+		consumer.WithNameServer([]string{c.NsAddr}),
 		consumer.WithGroupName("compat_pull_"+strconv.FormatInt(instanceSeq.Add(1), 10)),
 		consumer.WithInstance(instance("pull")),
 	)
@@ -430,12 +430,12 @@ func TestCompatBrokerRestart(t *testing.T) {
 			stop()
 
 			if mode == "graceful" {
-				c.broker.stop(t)
-				_, err := os.Stat(filepath.Join(c.storeDir, "abort"))
+				c.Broker.Stop(t)
+				_, err := os.Stat(filepath.Join(c.StoreDir(), "abort"))
 				require.True(t, os.IsNotExist(err), "a clean shutdown removes the abort file")
 			} else {
-				c.broker.kill(t)
-				_, err := os.Stat(filepath.Join(c.storeDir, "abort"))
+				c.Broker.Kill(t)
+				_, err := os.Stat(filepath.Join(c.StoreDir(), "abort"))
 				require.NoError(t, err, "a killed broker leaves its abort file")
 			}
 			c.startBroker()
@@ -482,7 +482,7 @@ func TestCompatAutoCreate200Topics(t *testing.T) {
 		require.NoError(t, err, "topic %s", topic)
 		require.Equal(t, primitive.SendOK, res.Status)
 	}
-	adm, err := admin.NewAdmin(admin.WithResolver(primitive.NewPassthroughResolver([]string{c.nsAddr})))
+	adm, err := admin.NewAdmin(admin.WithResolver(primitive.NewPassthroughResolver([]string{c.NsAddr})))
 	require.NoError(t, err)
 	defer adm.Close()
 	require.Eventually(t, func() bool {
@@ -504,7 +504,7 @@ func TestCompatAutoCreate200Topics(t *testing.T) {
 // consumed messages in total for topic@group.
 func (c *cluster) waitCommitted(t *testing.T, topic, group string, n int) {
 	t.Helper()
-	offsets := filepath.Join(c.storeDir, "config", "consumerOffset.json")
+	offsets := filepath.Join(c.StoreDir(), "config", "consumerOffset.json")
 	require.Eventually(t, func() bool {
 		data, err := os.ReadFile(offsets)
 		return err == nil && committedSum(string(data), topic+"@"+group) == int64(n)

@@ -22,7 +22,7 @@ func TestCompatRequestReply(t *testing.T) {
 	replier := c.producer(t)
 
 	pc, err := rocketmq.NewPushConsumer(
-		consumer.WithNameServer([]string{c.nsAddr}),
+		consumer.WithNameServer([]string{c.NsAddr}),
 		consumer.WithGroupName(group),
 		consumer.WithInstance(instance("replier")),
 		consumer.WithConsumeFromWhere(consumer.ConsumeFromFirstOffset),

@@ -28,7 +28,7 @@ func TestCompatRetryRedelivers(t *testing.T) {
 	var mu sync.Mutex
 	var attempts []int32
 	pc, err := rocketmq.NewPushConsumer(
-		consumer.WithNameServer([]string{c.nsAddr}),
+		consumer.WithNameServer([]string{c.NsAddr}),
 		consumer.WithGroupName(group),
 		consumer.WithInstance(instance("retry")),
 		consumer.WithConsumeFromWhere(consumer.ConsumeFromFirstOffset),

@@ -41,7 +41,7 @@ func TestCompatTransactionProducer(t *testing.T) {
 	c.createTopic(t, topic, 2)
 	l := &txListener{}
 	p, err := rocketmq.NewTransactionProducer(l,
-		producer.WithNameServer([]string{c.nsAddr}),
+		producer.WithNameServer([]string{c.NsAddr}),
 		producer.WithGroupName("compat_tx_pg"),
 		producer.WithInstanceName(instance("tx")),
 	)

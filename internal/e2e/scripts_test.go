@@ -1,28 +1,24 @@
 package e2e
 
 import (
-	"bufio"
-	"io"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
-	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/gorocket/gorocket/internal/testproc"
 )
 
-// repoRoot is the module root: two levels above this package.
+// repoRoot is the module root.
 func repoRoot(t *testing.T) string {
 	t.Helper()
-	wd, err := os.Getwd()
+	root, err := testproc.ModuleRoot()
 	require.NoError(t, err)
-	return filepath.Join(wd, "..", "..")
+	return root
 }
 
 // installation lays out a RocketMQ-style home in a temp dir: bin/ copied from
@@ -32,87 +28,44 @@ func installation(t *testing.T, binaries ...string) string {
 	t.Helper()
 	home := t.TempDir()
 	root := repoRoot(t)
-	require.NoError(t, os.MkdirAll(filepath.Join(home, "bin"), 0o755))
+	copyDir := func(from, to string, names ...string) {
+		require.NoError(t, os.MkdirAll(to, 0o755))
+		for _, name := range names {
+			b, err := os.ReadFile(filepath.Join(from, name))
+			require.NoError(t, err)
+			require.NoError(t, os.WriteFile(filepath.Join(to, name), b, 0o755))
+		}
+	}
 	entries, err := os.ReadDir(filepath.Join(root, "bin"))
 	require.NoError(t, err)
+	var scripts []string
 	for _, e := range entries {
-		b, err := os.ReadFile(filepath.Join(root, "bin", e.Name()))
-		require.NoError(t, err)
-		require.NoError(t, os.WriteFile(filepath.Join(home, "bin", e.Name()), b, 0o755))
+		scripts = append(scripts, e.Name())
 	}
-	goTool := filepath.Join(runtime.GOROOT(), "bin", "go")
-	for _, name := range binaries {
-		build := exec.Command(goTool, "build", "-o", filepath.Join(home, "build", "bin", name), "./cmd/"+name)
-		build.Dir = root
-		out, err := build.CombinedOutput()
-		require.NoError(t, err, string(out))
+	copyDir(filepath.Join(root, "bin"), filepath.Join(home, "bin"), scripts...)
+	if len(binaries) > 0 {
+		copyDir(testproc.Binaries(t, binaries...), filepath.Join(home, "build", "bin"), binaries...)
 	}
 	return home
 }
 
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
-// scriptEnv is the environment the scripts run with: HOME in the
-// installation (so logs land there) and ROCKETMQ_HOME unset, so each script
+// script runs sh bin/<name> args of the installation home, in home, with
+// HOME there (so logs land there) and ROCKETMQ_HOME unset, so each script
 // must find its installation from its own path.
-func scriptEnv(home string) []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		if strings.HasPrefix(kv, "ROCKETMQ_HOME=") || strings.HasPrefix(kv, "HOME=") ||
-			strings.HasPrefix(kv, "NAMESRV_ADDR=") {
-			continue
-		}
-		env = append(env, kv)
-	}
-	return append(env, "HOME="+home)
-}
-
-// waitForLine reads r until a line containing want appears, and fails the
-// test if the stream ends first. Lines read are returned for diagnostics.
-func waitForLine(t *testing.T, r io.Reader, want string) {
-	t.Helper()
-	found := make(chan bool, 1)
-	go func() {
-		sc := bufio.NewScanner(r)
-		ok := false
-		for sc.Scan() {
-			if !ok && strings.Contains(sc.Text(), want) {
-				ok = true
-				found <- true
-			}
-		}
-		if !ok {
-			found <- false
-		}
-	}()
-	select {
-	case ok := <-found:
-		require.True(t, ok, "stream ended before %q", want)
-	case <-time.After(60 * time.Second):
-		t.Fatalf("no %q within 60 s", want)
-	}
+func script(home, name string, args ...string) *exec.Cmd {
+	cmd := exec.Command("sh", append([]string{filepath.Join(home, "bin", name)}, args...)...)
+	cmd.Env = testproc.Env(home)
+	cmd.Dir = home
+	return cmd
 }
 
 func TestScriptsMqshutdownStopsOnlyThisInstallation(t *testing.T) {
 	home := installation(t, "mqnamesrv")
-	env := scriptEnv(home)
-	port := freePort(t)
+	port := testproc.Port(t)
 
 	// nohup sh bin/mqnamesrv &, as the tutorials start it.
-	srv := exec.Command("sh", filepath.Join(home, "bin", "mqnamesrv"),
-		"listenPort="+strconv.Itoa(port), "bindAddress=127.0.0.1")
-	srv.Env = env
-	stdout, err := srv.StdoutPipe()
-	require.NoError(t, err)
-	require.NoError(t, srv.Start())
-	t.Cleanup(func() { _ = srv.Process.Kill() })
-	waitForLine(t, stdout, "The Name Server boot success. serializeType=JSON")
+	srv := testproc.MustStart(t, script(home, "mqnamesrv", "listenPort="+strconv.Itoa(port), "bindAddress=127.0.0.1"),
+		"The Name Server boot success. serializeType=JSON")
 
 	// A process with the same name that is not this installation's binary
 	// must survive mqshutdown.
@@ -126,29 +79,18 @@ func TestScriptsMqshutdownStopsOnlyThisInstallation(t *testing.T) {
 	require.NoError(t, other.Start())
 	t.Cleanup(func() { _ = other.Process.Kill(); _ = other.Wait() })
 
-	shutdown := exec.Command("sh", filepath.Join(home, "bin", "mqshutdown"), "namesrv")
-	shutdown.Env = env
-	out, err := shutdown.CombinedOutput()
+	out, err := script(home, "mqshutdown", "namesrv").CombinedOutput()
 	require.NoError(t, err, string(out))
-	pid := strconv.Itoa(srv.Process.Pid)
+	pid := strconv.Itoa(srv.Cmd.Process.Pid)
 	require.Contains(t, string(out), "The mqnamesrv("+pid+") is running...")
 	require.Contains(t, string(out), "Send shutdown request to mqnamesrv("+pid+") OK")
 
 	// SIGTERM is a graceful stop: the name server exits 0 on its own.
-	done := make(chan error, 1)
-	go func() { done <- srv.Wait() }()
-	select {
-	case err := <-done:
-		require.NoError(t, err, "mqnamesrv should exit 0 after SIGTERM")
-	case <-time.After(30 * time.Second):
-		t.Fatal("mqnamesrv did not stop within 30 s of mqshutdown")
-	}
+	srv.WaitExit(t)
 	require.NoError(t, other.Process.Signal(syscall.Signal(0)), "the decoy process must still run")
 
 	// Nothing left: RocketMQ's message and exit status -1 (255).
-	again := exec.Command("sh", filepath.Join(home, "bin", "mqshutdown"), "namesrv")
-	again.Env = env
-	out, err = again.CombinedOutput()
+	out, err = script(home, "mqshutdown", "namesrv").CombinedOutput()
 	var exitErr *exec.ExitError
 	require.ErrorAs(t, err, &exitErr)
 	require.Equal(t, 255, exitErr.ExitCode())
@@ -162,39 +104,11 @@ func TestScriptsMqshutdownStopsOnlyThisInstallation(t *testing.T) {
 
 func TestScriptsMqshutdownUsage(t *testing.T) {
 	home := installation(t)
-	cmd := exec.Command("sh", filepath.Join(home, "bin", "mqshutdown"), "everything")
-	cmd.Env = scriptEnv(home)
-	out, err := cmd.CombinedOutput()
+	out, err := script(home, "mqshutdown", "everything").CombinedOutput()
 	var exitErr *exec.ExitError
 	require.ErrorAs(t, err, &exitErr)
 	require.NotEqual(t, 0, exitErr.ExitCode())
 	require.Contains(t, string(out), "mqshutdown broker | namesrv")
-}
-
-// brokerPort returns a port p with p-2 (the fast port) and p+1 (HA) free
-// too, all on loopback.
-func brokerPort(t *testing.T) int {
-	t.Helper()
-	for range 50 {
-		p := freePort(t)
-		if p < 1030 || p > 65000 {
-			continue
-		}
-		free := true
-		for _, q := range []int{p - 2, p + 1} {
-			l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(q))
-			if err != nil {
-				free = false
-				break
-			}
-			l.Close()
-		}
-		if free {
-			return p
-		}
-	}
-	t.Fatal("no free broker port triple on loopback")
-	return 0
 }
 
 // TestScriptsTutorialQuickstart walks the tutorial as the README tells it:
@@ -207,29 +121,14 @@ func TestScriptsTutorialQuickstart(t *testing.T) {
 	conf, err := os.ReadFile(filepath.Join(repoRoot(t), "conf", "broker.conf"))
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(filepath.Join(confDir, "broker.conf"), conf, 0o644))
-	env := scriptEnv(home)
-	nsPort := freePort(t)
+	nsPort := testproc.Port(t)
 	ns := "127.0.0.1:" + strconv.Itoa(nsPort)
+	run := func(name string, args ...string) *exec.Cmd { return script(home, name, args...) }
 
-	run := func(name string, args ...string) *exec.Cmd {
-		cmd := exec.Command("sh", append([]string{filepath.Join(home, "bin", name)}, args...)...)
-		cmd.Env = env
-		cmd.Dir = home
-		return cmd
-	}
-	start := func(cmd *exec.Cmd, bootLine string) *exec.Cmd {
-		stdout, err := cmd.StdoutPipe()
-		require.NoError(t, err)
-		require.NoError(t, cmd.Start())
-		t.Cleanup(func() { _ = cmd.Process.Kill() })
-		waitForLine(t, stdout, bootLine)
-		return cmd
-	}
-
-	nsProc := start(run("mqnamesrv", "listenPort="+strconv.Itoa(nsPort), "bindAddress=127.0.0.1"),
+	nsProc := testproc.MustStart(t, run("mqnamesrv", "listenPort="+strconv.Itoa(nsPort), "bindAddress=127.0.0.1"),
 		"The Name Server boot success. serializeType=JSON")
-	port := brokerPort(t)
-	brProc := start(run("mqbroker", "-c", "conf/broker.conf", "-n", ns,
+	port := testproc.BrokerPort(t)
+	brProc := testproc.MustStart(t, run("mqbroker", "-c", "conf/broker.conf", "-n", ns,
 		"brokerIP1=127.0.0.1", "listenPort="+strconv.Itoa(port)),
 		"The broker[broker-a, 127.0.0.1:"+strconv.Itoa(port)+"] boot success. serializeType=JSON and name server is "+ns)
 
@@ -251,20 +150,13 @@ func TestScriptsTutorialQuickstart(t *testing.T) {
 
 	for _, p := range []struct {
 		what string
-		proc *exec.Cmd
+		proc *testproc.Proc
 	}{{"broker", brProc}, {"namesrv", nsProc}} {
 		stop := run("mqshutdown", p.what)
 		out, err := stop.CombinedOutput()
 		require.NoError(t, err, string(out))
 		require.Contains(t, string(out), "Send shutdown request to mq"+p.what)
-		done := make(chan error, 1)
-		go func() { done <- p.proc.Wait() }()
-		select {
-		case err := <-done:
-			require.NoError(t, err, "%s should exit 0 after SIGTERM", p.what)
-		case <-time.After(30 * time.Second):
-			t.Fatalf("%s did not stop within 30 s of mqshutdown", p.what)
-		}
+		p.proc.WaitExit(t) // SIGTERM: exit 0
 	}
 	// A graceful stop removes the abort file.
 	_, err = os.Stat(filepath.Join(home, "store", "abort"))
