@@ -1,11 +1,16 @@
 package main
 
 import (
+	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/gorocket/gorocket/internal/client"
 )
 
 var clusterListCmd = &subCommand{
@@ -15,7 +20,7 @@ var clusterListCmd = &subCommand{
 		{"c", "clusterName", true, false, "which cluster"},
 		{"m", "moreStats", false, false, "Print more stats"},
 	},
-	run: runClusterList,
+	run: adminRun(runClusterList),
 }
 
 // firstFigure parses the first of "<10s> <1min> <10min>".
@@ -28,13 +33,7 @@ func firstFigure(s string) float64 {
 	return v
 }
 
-func runClusterList(e *env) error {
-	a, err := e.admin()
-	if err != nil {
-		return err
-	}
-	ctx, cancel := e.call()
-	defer cancel()
+func runClusterList(e *env, ctx context.Context, a *client.Admin) error {
 	ci, err := a.ClusterInfo(ctx)
 	if err != nil {
 		return err
@@ -53,11 +52,7 @@ func runClusterList(e *env) error {
 	} else {
 		fmt.Fprintf(e.out, format, "#Cluster Name", "#Broker Name", "#BID", "#Addr", "#Version", "#InTPS(LOAD)", "#OutTPS(LOAD)", "#PCWait(ms)", "#Hour", "#SPACE")
 	}
-	clusters := make([]string, 0, len(ci.ClusterAddrTable))
-	for c := range ci.ClusterAddrTable {
-		clusters = append(clusters, c)
-	}
-	sort.Strings(clusters)
+	clusters := slices.Sorted(maps.Keys(ci.ClusterAddrTable))
 	for _, cluster := range clusters {
 		if only != "" && cluster != only {
 			continue
@@ -69,11 +64,7 @@ func runClusterList(e *env) error {
 			if bd == nil {
 				continue
 			}
-			ids := make([]int64, 0, len(bd.BrokerAddrs))
-			for id := range bd.BrokerAddrs {
-				ids = append(ids, id)
-			}
-			sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+			ids := slices.Sorted(maps.Keys(bd.BrokerAddrs))
 			for _, id := range ids {
 				addr := bd.BrokerAddrs[id]
 				info, err := a.BrokerRuntimeInfo(ctx, addr)
@@ -114,41 +105,20 @@ var brokerStatusCmd = &subCommand{
 		{"c", "clusterName", true, false, "which cluster"},
 	},
 	oneOf: []string{"b", "c"},
-	run: func(e *env) error {
-		a, err := e.admin()
+	run: targetRun(func(e *env, ctx context.Context, a *client.Admin, addr string) error {
+		info, err := a.BrokerRuntimeInfo(ctx, addr)
 		if err != nil {
 			return err
 		}
-		ctx, cancel := e.call()
-		defer cancel()
-		addrs, err := e.targets(ctx)
-		if err != nil {
-			return err
-		}
-		for _, addr := range addrs {
-			info, err := a.BrokerRuntimeInfo(ctx, addr)
-			if err != nil {
-				return err
-			}
-			for _, k := range sortedKeys(info) {
-				if e.has("b") {
-					fmt.Fprintf(e.out, "%-32s: %s\n", k, info[k])
-				} else {
-					fmt.Fprintf(e.out, "%-24s %-32s: %s\n", addr, k, info[k])
-				}
+		for _, k := range slices.Sorted(maps.Keys(info)) {
+			if e.has("b") {
+				fmt.Fprintf(e.out, "%-32s: %s\n", k, info[k])
+			} else {
+				fmt.Fprintf(e.out, "%-24s %-32s: %s\n", addr, k, info[k])
 			}
 		}
 		return nil
-	},
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
+	}),
 }
 
 var getBrokerConfigCmd = &subCommand{
@@ -159,33 +129,21 @@ var getBrokerConfigCmd = &subCommand{
 		{"c", "clusterName", true, false, "get which cluster"},
 	},
 	oneOf: []string{"b", "c"},
-	run: func(e *env) error {
-		a, err := e.admin()
+	run: targetRun(func(e *env, ctx context.Context, a *client.Admin, addr string) error {
+		props, err := a.BrokerConfig(ctx, addr)
 		if err != nil {
 			return err
 		}
-		ctx, cancel := e.call()
-		defer cancel()
-		addrs, err := e.targets(ctx)
-		if err != nil {
-			return err
+		if e.has("b") {
+			fmt.Fprintf(e.out, "============%s============\n", addr)
+		} else {
+			fmt.Fprintf(e.out, "============Master: %s============\n", addr)
 		}
-		for _, addr := range addrs {
-			props, err := a.BrokerConfig(ctx, addr)
-			if err != nil {
-				return err
-			}
-			if e.has("b") {
-				fmt.Fprintf(e.out, "============%s============\n", addr)
-			} else {
-				fmt.Fprintf(e.out, "============Master: %s============\n", addr)
-			}
-			for _, k := range sortedKeys(props) {
-				fmt.Fprintf(e.out, "%-50s=  %s\n", k, props[k])
-			}
+		for _, k := range slices.Sorted(maps.Keys(props)) {
+			fmt.Fprintf(e.out, "%-50s=  %s\n", k, props[k])
 		}
 		return nil
-	},
+	}),
 }
 
 var updateBrokerConfigCmd = &subCommand{
@@ -198,24 +156,11 @@ var updateBrokerConfigCmd = &subCommand{
 		{"v", "value", true, true, "config value"},
 	},
 	oneOf: []string{"b", "c"},
-	run: func(e *env) error {
-		a, err := e.admin()
-		if err != nil {
+	run: targetRun(func(e *env, ctx context.Context, a *client.Admin, addr string) error {
+		if err := a.UpdateBrokerConfig(ctx, addr, map[string]string{e.str("k"): e.str("v")}); err != nil {
 			return err
 		}
-		ctx, cancel := e.call()
-		defer cancel()
-		addrs, err := e.targets(ctx)
-		if err != nil {
-			return err
-		}
-		props := map[string]string{e.str("k"): e.str("v")}
-		for _, addr := range addrs {
-			if err := a.UpdateBrokerConfig(ctx, addr, props); err != nil {
-				return err
-			}
-			fmt.Fprintf(e.out, "update broker config success, %s\n", addr)
-		}
+		fmt.Fprintf(e.out, "update broker config success, %s\n", addr)
 		return nil
-	},
+	}),
 }

@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -64,24 +66,20 @@ func runUpdateSubGroup(e *env) error {
 			*d = v
 		}
 	}
-	a, err := e.admin()
-	if err != nil {
-		return err
-	}
-	ctx, cancel := e.call()
-	defer cancel()
-	addrs, err := e.targets(ctx)
-	if err != nil {
-		return err
-	}
-	for _, addr := range addrs {
-		if err := a.CreateSubscriptionGroup(ctx, addr, g); err != nil {
+	return e.withAdmin(func(ctx context.Context, a *client.Admin) error {
+		err := e.eachTarget(ctx, func(addr string) error {
+			if err := a.CreateSubscriptionGroup(ctx, addr, g); err != nil {
+				return err
+			}
+			fmt.Fprintf(e.out, "create subscription group to %s success.\n", addr)
+			return nil
+		})
+		if err != nil {
 			return err
 		}
-		fmt.Fprintf(e.out, "create subscription group to %s success.\n", addr)
-	}
-	fmt.Fprintln(e.out, subGroupString(g))
-	return nil
+		fmt.Fprintln(e.out, subGroupString(g))
+		return nil
+	})
 }
 
 var deleteSubGroupCmd = &subCommand{
@@ -94,15 +92,9 @@ var deleteSubGroupCmd = &subCommand{
 		{"r", "removeOffset", true, false, "remove offset"},
 	},
 	oneOf: []string{"b", "c"},
-	run: func(e *env) error {
+	run: adminRun(func(e *env, ctx context.Context, a *client.Admin) error {
 		group := e.str("g")
 		removeOffset := e.boolean("r", false)
-		a, err := e.admin()
-		if err != nil {
-			return err
-		}
-		ctx, cancel := e.call()
-		defer cancel()
 		if b := e.str("b"); b != "" {
 			if err := a.DeleteSubscriptionGroup(ctx, b, group, removeOffset); err != nil {
 				return err
@@ -111,15 +103,15 @@ var deleteSubGroupCmd = &subCommand{
 			return nil
 		}
 		cluster := e.str("c")
-		addrs, err := e.masterAddrs(ctx, cluster)
-		if err != nil {
-			return err
-		}
-		for _, addr := range addrs {
+		err := e.eachMaster(ctx, cluster, func(addr string) error {
 			if err := a.DeleteSubscriptionGroup(ctx, addr, group, removeOffset); err != nil {
 				return err
 			}
 			fmt.Fprintf(e.out, "delete subscription group [%s] from broker [%s] in cluster [%s] success.\n", group, addr, cluster)
+			return nil
+		})
+		if err != nil {
+			return err
 		}
 		// As Java does, the group's retry and dead-letter topics go too;
 		// a group that never consumed has none, which is not an error.
@@ -133,21 +125,15 @@ var deleteSubGroupCmd = &subCommand{
 			fmt.Fprintf(e.out, "delete topic [%s] from cluster [%s] success.\n", t, cluster)
 		}
 		return nil
-	},
+	}),
 }
 
 var consumerProgressCmd = &subCommand{
 	name:    "consumerProgress",
 	desc:    "Query consumers's progress, speed",
 	options: []option{{"g", "groupName", true, false, "consumer group name"}},
-	run: func(e *env) error {
+	run: adminRun(func(e *env, ctx context.Context, a *client.Admin) error {
 		group := e.str("g")
-		a, err := e.admin()
-		if err != nil {
-			return err
-		}
-		ctx, cancel := e.call()
-		defer cancel()
 		if group == "" {
 			return allGroupsProgress(ctx, e, a)
 		}
@@ -158,11 +144,7 @@ var consumerProgressCmd = &subCommand{
 			}
 			return err
 		}
-		mqs := make([]client.MessageQueue, 0, len(cs.OffsetTable))
-		for mq := range cs.OffsetTable {
-			mqs = append(mqs, mq)
-		}
-		sortQueues(mqs)
+		mqs := sortedQueues(cs.OffsetTable)
 		fmt.Fprintf(e.out, "%-64s  %-32s  %-4s  %-20s  %-20s  %-20s %-20s  %s\n",
 			"#Topic", "#Broker Name", "#QID", "#Broker Offset", "#Consumer Offset", "#Client IP", "#Diff", "#LastTime")
 		var diffTotal int64
@@ -181,7 +163,7 @@ var consumerProgressCmd = &subCommand{
 		fmt.Fprintf(e.out, "Consume TPS: %.2f\n", cs.ConsumeTps)
 		fmt.Fprintf(e.out, "Consume Diff Total: %d\n", diffTotal)
 		return nil
-	},
+	}),
 }
 
 // versionDesc names an MQVersion ordinal for the ones clients send.
@@ -201,14 +183,8 @@ var consumerConnectionCmd = &subCommand{
 	name:    "consumerConnection",
 	desc:    "Query consumer's socket connection, client version and subscription",
 	options: []option{{"g", "consumerGroup", true, true, "consumer group name"}},
-	run: func(e *env) error {
+	run: adminRun(func(e *env, ctx context.Context, a *client.Admin) error {
 		group := e.str("g")
-		a, err := e.admin()
-		if err != nil {
-			return err
-		}
-		ctx, cancel := e.call()
-		defer cancel()
 		cc, err := a.ConsumerConnections(ctx, group)
 		if err != nil {
 			return err
@@ -217,11 +193,7 @@ var consumerConnectionCmd = &subCommand{
 			fmt.Fprintf(e.out, "%03d  %-32s %-22s %-8s %s\n", i+1, c.ClientID, c.ClientAddr, c.Language, versionDesc(c.Version))
 		}
 		fmt.Fprintf(e.out, "\nBelow is subscription:\n")
-		topics := make([]string, 0, len(cc.SubscriptionTable))
-		for t := range cc.SubscriptionTable {
-			topics = append(topics, t)
-		}
-		sort.Strings(topics)
+		topics := slices.Sorted(maps.Keys(cc.SubscriptionTable))
 		for i, t := range topics {
 			fmt.Fprintf(e.out, "%03d  Topic: %-40s SubExpression: %s\n", i+1, t, cc.SubscriptionTable[t].SubString)
 		}
@@ -230,7 +202,7 @@ var consumerConnectionCmd = &subCommand{
 		fmt.Fprintf(e.out, "MessageModel: %s\n", cc.MessageModel)
 		fmt.Fprintf(e.out, "ConsumeFromWhere: %s\n", cc.ConsumeFromWhere)
 		return nil
-	},
+	}),
 }
 
 // allGroupsProgress is consumerProgress without -g: one line per group

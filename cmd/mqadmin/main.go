@@ -337,6 +337,35 @@ func (e *env) call() (context.Context, context.CancelFunc) {
 	return context.WithTimeout(e.ctx, e.timeout)
 }
 
+// withAdmin runs f with the admin client and a context bounded by the
+// command's --timeout.
+func (e *env) withAdmin(f func(ctx context.Context, a *client.Admin) error) error {
+	a, err := e.admin()
+	if err != nil {
+		return err
+	}
+	ctx, cancel := e.call()
+	defer cancel()
+	return f(ctx, a)
+}
+
+// adminRun is the run of a sub command that needs the admin client and
+// the command's deadline before anything else.
+func adminRun(f func(e *env, ctx context.Context, a *client.Admin) error) func(*env) error {
+	return func(e *env) error {
+		return e.withAdmin(func(ctx context.Context, a *client.Admin) error { return f(e, ctx, a) })
+	}
+}
+
+// targetRun is the run of a sub command that calls f, with the admin
+// client and the command's deadline, for -b or for the master of every
+// broker of -c.
+func targetRun(f func(e *env, ctx context.Context, a *client.Admin, addr string) error) func(*env) error {
+	return adminRun(func(e *env, ctx context.Context, a *client.Admin) error {
+		return e.eachTarget(ctx, func(addr string) error { return f(e, ctx, a, addr) })
+	})
+}
+
 // masterAddrs returns the master address of every broker of a cluster.
 func (e *env) masterAddrs(ctx context.Context, cluster string) ([]string, error) {
 	a, err := e.admin()
@@ -364,12 +393,28 @@ func (e *env) masterAddrs(ctx context.Context, cluster string) ([]string, error)
 	return out, nil
 }
 
-// targets returns -b, or the masters of -c.
-func (e *env) targets(ctx context.Context) ([]string, error) {
+// eachTarget calls f for -b, or for the master of every broker of -c in
+// address order, and stops at the first error.
+func (e *env) eachTarget(ctx context.Context, f func(addr string) error) error {
 	if b := e.str("b"); b != "" {
-		return []string{b}, nil
+		return f(b)
 	}
-	return e.masterAddrs(ctx, e.str("c"))
+	return e.eachMaster(ctx, e.str("c"), f)
+}
+
+// eachMaster calls f for the master of every broker of cluster in address
+// order, and stops at the first error.
+func (e *env) eachMaster(ctx context.Context, cluster string, f func(addr string) error) error {
+	addrs, err := e.masterAddrs(ctx, cluster)
+	if err != nil {
+		return err
+	}
+	for _, addr := range addrs {
+		if err := f(addr); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // javaTime formats ms like UtilAll.timeMillisToHumanString2.

@@ -3,9 +3,11 @@ package main
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -29,13 +31,7 @@ var queryMsgByIDCmd = &subCommand{
 		{"i", "msgId", true, true, "Message Id (the offset message id; several separated by ',')"},
 		{"t", "topic", true, false, "topic, to look an id up as a client message id (UNIQ_KEY) when it is not an offset id"},
 	},
-	run: func(e *env) error {
-		a, err := e.admin()
-		if err != nil {
-			return err
-		}
-		ctx, cancel := e.call()
-		defer cancel()
+	run: adminRun(func(e *env, ctx context.Context, a *client.Admin) error {
 		for _, id := range strings.Split(e.str("i"), ",") {
 			if id = strings.TrimSpace(id); id == "" {
 				continue
@@ -51,7 +47,7 @@ var queryMsgByIDCmd = &subCommand{
 			}
 		}
 		return nil
-	},
+	}),
 }
 
 // lookupMessage finds a message by offset id, else (or when uniq) by
@@ -92,7 +88,7 @@ func printMessage(e *env, m *message.MessageExt) error {
 		return fmt.Errorf("message body file: %w", err)
 	}
 	props := make([]string, 0, len(m.Properties))
-	for _, k := range sortedKeys(m.Properties) {
+	for _, k := range slices.Sorted(maps.Keys(m.Properties)) {
 		props = append(props, k+"="+m.Properties[k])
 	}
 	row := func(k, v string) { fmt.Fprintf(e.out, "%-20s %s\n", k, v) }
@@ -140,21 +136,17 @@ var queryMsgByKeyCmd = &subCommand{
 		if maxNum <= 0 || maxNum > 10000 {
 			return &usageError{msg: fmt.Sprintf("maxNum must be 1..10000, got %d", maxNum)}
 		}
-		a, err := e.admin()
-		if err != nil {
-			return err
-		}
-		ctx, cancel := e.call()
-		defer cancel()
-		msgs, err := a.QueryMessageByKey(ctx, e.str("t"), e.str("k"), int(maxNum), time.UnixMilli(0), time.UnixMilli(math.MaxInt64))
-		if err != nil {
-			return routeError(e.str("t"), err)
-		}
-		fmt.Fprintf(e.out, "%-50s %4s %40s\n", "#Message ID", "#QID", "#Offset")
-		for _, m := range msgs {
-			fmt.Fprintf(e.out, "%-50s %4d %40d\n", m.ClientMsgID(), m.QueueID, m.QueueOffset)
-		}
-		return nil
+		return e.withAdmin(func(ctx context.Context, a *client.Admin) error {
+			msgs, err := a.QueryMessageByKey(ctx, e.str("t"), e.str("k"), int(maxNum), time.UnixMilli(0), time.UnixMilli(math.MaxInt64))
+			if err != nil {
+				return routeError(e.str("t"), err)
+			}
+			fmt.Fprintf(e.out, "%-50s %4s %40s\n", "#Message ID", "#QID", "#Offset")
+			for _, m := range msgs {
+				fmt.Fprintf(e.out, "%-50s %4d %40d\n", m.ClientMsgID(), m.QueueID, m.QueueOffset)
+			}
+			return nil
+		})
 	},
 }
 
@@ -187,22 +179,11 @@ func runSendMessage(e *env) error {
 	if c := e.str("c"); c != "" {
 		msg.SetProperty(message.PropertyTags, c)
 	}
-	cfg, err := e.clientConfig()
+	p, stop, err := startProducer(e)
 	if err != nil {
 		return err
 	}
-	p, err := client.NewProducer(client.ProducerConfig{ClientConfig: cfg, Group: sendMessageGroup}, nil)
-	if err != nil {
-		return err
-	}
-	if err := p.Start(); err != nil {
-		return err
-	}
-	defer func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = p.Shutdown(ctx)
-	}()
+	defer stop()
 	ctx, cancel := e.call()
 	defer cancel()
 	var r *client.SendResult
@@ -275,11 +256,7 @@ func runConsumeMessage(e *env) error {
 	if err := pc.Start(); err != nil {
 		return err
 	}
-	defer func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = pc.Shutdown(ctx)
-	}()
+	defer shutdownLater(pc.Shutdown)()
 	ctx, cancel := e.call()
 	defer cancel()
 	mqs, err := pc.FetchQueues(ctx, topic)
@@ -297,7 +274,7 @@ func runConsumeMessage(e *env) error {
 		}
 		mqs = []client.MessageQueue{want}
 	}
-	sortQueues(mqs)
+	slices.SortFunc(mqs, compareQueues)
 	left := count
 	for _, mq := range mqs {
 		if left <= 0 {

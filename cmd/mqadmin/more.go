@@ -3,7 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -19,27 +20,21 @@ var wipeWritePermCmd = &subCommand{
 	name:    "wipeWritePerm",
 	desc:    "Wipe write perm of broker in all name server",
 	options: []option{{"b", "brokerName", true, true, "broker name"}},
-	run: func(e *env) error {
-		return writePerm(e, "wipe", (*client.Admin).WipeWritePerm)
-	},
+	run: adminRun(func(e *env, ctx context.Context, a *client.Admin) error {
+		return writePerm(e, ctx, a, "wipe", (*client.Admin).WipeWritePerm)
+	}),
 }
 
 var addWritePermCmd = &subCommand{
 	name:    "addWritePerm",
 	desc:    "Add write perm of broker in all name server",
 	options: []option{{"b", "brokerName", true, true, "broker name"}},
-	run: func(e *env) error {
-		return writePerm(e, "add", (*client.Admin).AddWritePerm)
-	},
+	run: adminRun(func(e *env, ctx context.Context, a *client.Admin) error {
+		return writePerm(e, ctx, a, "add", (*client.Admin).AddWritePerm)
+	}),
 }
 
-func writePerm(e *env, verb string, call func(*client.Admin, context.Context, string) (map[string]int, error)) error {
-	a, err := e.admin()
-	if err != nil {
-		return err
-	}
-	ctx, cancel := e.call()
-	defer cancel()
+func writePerm(e *env, ctx context.Context, a *client.Admin, verb string, call func(*client.Admin, context.Context, string) (map[string]int, error)) error {
 	name := e.str("b")
 	counts, err := call(a, ctx, name)
 	for _, ns := range a.NameServers() {
@@ -67,29 +62,21 @@ var resetOffsetByTimeCmd = &subCommand{
 			return &usageError{msg: err.Error()}
 		}
 		force := e.boolean("f", true)
-		a, err := e.admin()
-		if err != nil {
-			return err
-		}
-		ctx, cancel := e.call()
-		defer cancel()
-		group, topic := e.str("g"), e.str("t")
-		offsets, err := a.ResetOffsetByTime(ctx, group, topic, ts, force)
-		if err != nil {
-			return routeError(topic, err)
-		}
-		fmt.Fprintf(e.out, "rollback consumer offset by specified group[%s], topic[%s], force[%t], timestamp(string)[%s], timestamp(long)[%d]\n",
-			group, topic, force, e.str("s"), ts.UnixMilli())
-		fmt.Fprintf(e.out, "%-40s  %-40s  %-40s\n", "#brokerName", "#queueId", "#offset")
-		mqs := make([]client.MessageQueue, 0, len(offsets))
-		for mq := range offsets {
-			mqs = append(mqs, mq)
-		}
-		sortQueues(mqs)
-		for _, mq := range mqs {
-			fmt.Fprintf(e.out, "%-40s  %-40d  %-40d\n", mq.BrokerName, mq.QueueID, offsets[mq])
-		}
-		return nil
+		return e.withAdmin(func(ctx context.Context, a *client.Admin) error {
+			group, topic := e.str("g"), e.str("t")
+			offsets, err := a.ResetOffsetByTime(ctx, group, topic, ts, force)
+			if err != nil {
+				return routeError(topic, err)
+			}
+			fmt.Fprintf(e.out, "rollback consumer offset by specified group[%s], topic[%s], force[%t], timestamp(string)[%s], timestamp(long)[%d]\n",
+				group, topic, force, e.str("s"), ts.UnixMilli())
+			fmt.Fprintf(e.out, "%-40s  %-40s  %-40s\n", "#brokerName", "#queueId", "#offset")
+			mqs := sortedQueues(offsets)
+			for _, mq := range mqs {
+				fmt.Fprintf(e.out, "%-40s  %-40d  %-40d\n", mq.BrokerName, mq.QueueID, offsets[mq])
+			}
+			return nil
+		})
 	},
 }
 
@@ -121,20 +108,14 @@ var cloneGroupOffsetCmd = &subCommand{
 		{"t", "topic", true, true, "set the topic"},
 		{"o", "offline", true, false, "the group or the topic is offline"},
 	},
-	run: func(e *env) error {
-		a, err := e.admin()
-		if err != nil {
-			return err
-		}
-		ctx, cancel := e.call()
-		defer cancel()
+	run: adminRun(func(e *env, ctx context.Context, a *client.Admin) error {
 		src, dst, topic := e.str("s"), e.str("d"), e.str("t")
 		if err := a.CloneGroupOffset(ctx, src, dst, topic, e.boolean("o", false)); err != nil {
 			return routeError(topic, err)
 		}
 		fmt.Fprintf(e.out, "clone group offset success. srcGroup[%s], destGroup=[%s], topic[%s]\n", src, dst, topic)
 		return nil
-	},
+	}),
 }
 
 var queryMsgByOffsetCmd = &subCommand{
@@ -158,17 +139,13 @@ var queryMsgByOffsetCmd = &subCommand{
 		if off < 0 || qid < 0 {
 			return &usageError{msg: fmt.Sprintf("queueId and offset must not be negative, got %d and %d", qid, off)}
 		}
-		a, err := e.admin()
-		if err != nil {
-			return err
-		}
-		ctx, cancel := e.call()
-		defer cancel()
-		m, err := a.QueryMessageByOffset(ctx, client.MessageQueue{Topic: e.str("t"), BrokerName: e.str("b"), QueueID: int32(qid)}, off)
-		if err != nil {
-			return routeError(e.str("t"), err)
-		}
-		return printMessage(e, m)
+		return e.withAdmin(func(ctx context.Context, a *client.Admin) error {
+			m, err := a.QueryMessageByOffset(ctx, client.MessageQueue{Topic: e.str("t"), BrokerName: e.str("b"), QueueID: int32(qid)}, off)
+			if err != nil {
+				return routeError(e.str("t"), err)
+			}
+			return printMessage(e, m)
+		})
 	},
 }
 
@@ -179,13 +156,7 @@ var queryMsgByUniqueKeyCmd = &subCommand{
 		{"i", "msgId", true, true, "Message Id (the client message id, UNIQ_KEY)"},
 		{"t", "topic", true, true, "The topic of msg"},
 	},
-	run: func(e *env) error {
-		a, err := e.admin()
-		if err != nil {
-			return err
-		}
-		ctx, cancel := e.call()
-		defer cancel()
+	run: adminRun(func(e *env, ctx context.Context, a *client.Admin) error {
 		msgs, err := lookupMessage(ctx, a, e.str("i"), e.str("t"), true)
 		if err != nil {
 			return routeError(e.str("t"), err)
@@ -196,7 +167,7 @@ var queryMsgByUniqueKeyCmd = &subCommand{
 			}
 		}
 		return nil
-	},
+	}),
 }
 
 var producerConnectionCmd = &subCommand{
@@ -206,13 +177,7 @@ var producerConnectionCmd = &subCommand{
 		{"g", "producerGroup", true, true, "producer group name"},
 		{"t", "topic", true, true, "topic name"},
 	},
-	run: func(e *env) error {
-		a, err := e.admin()
-		if err != nil {
-			return err
-		}
-		ctx, cancel := e.call()
-		defer cancel()
+	run: adminRun(func(e *env, ctx context.Context, a *client.Admin) error {
 		conns, err := a.ProducerConnections(ctx, e.str("g"), e.str("t"))
 		if err != nil {
 			return routeError(e.str("t"), err)
@@ -221,7 +186,7 @@ var producerConnectionCmd = &subCommand{
 			fmt.Fprintf(e.out, "%04d  %-32s %-22s %-8s %s\n", i+1, c.ClientID, c.ClientAddr, c.Language, versionDesc(c.Version))
 		}
 		return nil
-	},
+	}),
 }
 
 var updateKvConfigCmd = &subCommand{
@@ -232,19 +197,13 @@ var updateKvConfigCmd = &subCommand{
 		{"k", "key", true, true, "set the key name"},
 		{"v", "value", true, true, "set the key value"},
 	},
-	run: func(e *env) error {
-		a, err := e.admin()
-		if err != nil {
-			return err
-		}
-		ctx, cancel := e.call()
-		defer cancel()
+	run: adminRun(func(e *env, ctx context.Context, a *client.Admin) error {
 		if err := a.PutKVConfig(ctx, e.str("s"), e.str("k"), e.str("v")); err != nil {
 			return err
 		}
 		fmt.Fprintln(e.out, "create or update kv config to namespace success.")
 		return nil
-	},
+	}),
 }
 
 var deleteKvConfigCmd = &subCommand{
@@ -254,32 +213,20 @@ var deleteKvConfigCmd = &subCommand{
 		{"s", "namespace", true, true, "set the namespace"},
 		{"k", "key", true, true, "set the key name"},
 	},
-	run: func(e *env) error {
-		a, err := e.admin()
-		if err != nil {
-			return err
-		}
-		ctx, cancel := e.call()
-		defer cancel()
+	run: adminRun(func(e *env, ctx context.Context, a *client.Admin) error {
 		if err := a.DeleteKVConfig(ctx, e.str("s"), e.str("k")); err != nil {
 			return err
 		}
 		fmt.Fprintln(e.out, "delete kv config from namespace success.")
 		return nil
-	},
+	}),
 }
 
 var topicClusterListCmd = &subCommand{
 	name:    "topicClusterList",
 	desc:    "get cluster info for topic",
 	options: []option{{"t", "topic", true, true, "topic name"}},
-	run: func(e *env) error {
-		a, err := e.admin()
-		if err != nil {
-			return err
-		}
-		ctx, cancel := e.call()
-		defer cancel()
+	run: adminRun(func(e *env, ctx context.Context, a *client.Admin) error {
 		r, err := a.TopicRoute(ctx, e.str("t"))
 		if err != nil {
 			return routeError(e.str("t"), err)
@@ -288,14 +235,10 @@ var topicClusterListCmd = &subCommand{
 		for _, bd := range r.BrokerDatas {
 			seen[bd.Cluster] = true
 		}
-		clusters := make([]string, 0, len(seen))
-		for c := range seen {
-			clusters = append(clusters, c)
-		}
-		sort.Strings(clusters)
+		clusters := slices.Sorted(maps.Keys(seen))
 		fmt.Fprintln(e.out, strings.Join(clusters, "\n"))
 		return nil
-	},
+	}),
 }
 
 var updateTopicPermCmd = &subCommand{
@@ -316,56 +259,53 @@ var updateTopicPermCmd = &subCommand{
 		if perm != 2 && perm != 4 && perm != 6 {
 			return &usageError{msg: fmt.Sprintf("perm must be 2 (W), 4 (R) or 6 (RW), got %d", perm)}
 		}
-		a, err := e.admin()
-		if err != nil {
-			return err
-		}
-		ctx, cancel := e.call()
-		defer cancel()
-		addrs, err := e.targets(ctx)
-		if err != nil {
-			return err
-		}
-		topic := e.str("t")
-		for _, addr := range addrs {
-			configs, err := a.TopicConfigs(ctx, addr)
-			if err != nil {
-				return err
-			}
-			tc, ok := configs[topic]
-			if !ok || tc == nil {
-				return fmt.Errorf("topic [%s] not exist on broker %s", topic, addr)
-			}
-			old := tc.Perm
-			updated := *tc
-			updated.Perm = int32(perm)
-			if err := a.CreateTopic(ctx, addr, updated); err != nil {
-				return err
-			}
-			fmt.Fprintf(e.out, "update topic perm from %d to %d in %s success.\n", old, perm, addr)
-		}
-		return nil
+		return e.withAdmin(func(ctx context.Context, a *client.Admin) error {
+			topic := e.str("t")
+			return e.eachTarget(ctx, func(addr string) error {
+				configs, err := a.TopicConfigs(ctx, addr)
+				if err != nil {
+					return err
+				}
+				tc, ok := configs[topic]
+				if !ok || tc == nil {
+					return fmt.Errorf("topic [%s] not exist on broker %s", topic, addr)
+				}
+				old := tc.Perm
+				updated := *tc
+				updated.Perm = int32(perm)
+				if err := a.CreateTopic(ctx, addr, updated); err != nil {
+					return err
+				}
+				fmt.Fprintf(e.out, "update topic perm from %d to %d in %s success.\n", old, perm, addr)
+				return nil
+			})
+		})
 	},
 }
 
-// benchProducer starts a producer of group PID_SMSC for the RT commands.
-func benchProducer(e *env) (*client.Producer, func(), error) {
+// startProducer starts a producer of group PID_SMSC; stop shuts it down.
+func startProducer(e *env) (p *client.Producer, stop func(), err error) {
 	cfg, err := e.clientConfig()
 	if err != nil {
 		return nil, nil, err
 	}
-	p, err := client.NewProducer(client.ProducerConfig{ClientConfig: cfg, Group: sendMessageGroup}, nil)
+	p, err = client.NewProducer(client.ProducerConfig{ClientConfig: cfg, Group: sendMessageGroup}, nil)
 	if err != nil {
 		return nil, nil, err
 	}
 	if err := p.Start(); err != nil {
 		return nil, nil, err
 	}
-	return p, func() {
+	return p, shutdownLater(p.Shutdown), nil
+}
+
+// shutdownLater is a deferrable shutdown of a client, given 5 s.
+func shutdownLater(shutdown func(context.Context) error) func() {
+	return func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		_ = p.Shutdown(ctx)
-	}, nil
+		_ = shutdown(ctx)
+	}
 }
 
 // positive reads a count option bounded to 1..limit.
@@ -380,6 +320,29 @@ func positive(e *env, short string, def, limit int64) (int64, error) {
 	return v, nil
 }
 
+// sendRun is the run of a send test: the count option (1..100000, default
+// def), -s the body size, a started producer and the command's deadline.
+func sendRun(countOpt string, def int64, f func(e *env, ctx context.Context, p *client.Producer, count int64, body []byte) error) func(*env) error {
+	return func(e *env) error {
+		n, err := positive(e, countOpt, def, 100000)
+		if err != nil {
+			return err
+		}
+		size, err := positive(e, "s", 128, client.DefaultMaxMessageSize)
+		if err != nil {
+			return err
+		}
+		p, stop, err := startProducer(e)
+		if err != nil {
+			return err
+		}
+		defer stop()
+		ctx, cancel := e.call()
+		defer cancel()
+		return f(e, ctx, p, n, []byte(strings.Repeat("a", int(size))))
+	}
+}
+
 var checkMsgSendRTCmd = &subCommand{
 	name: "checkMsgSendRT",
 	desc: "check message send response time",
@@ -388,23 +351,7 @@ var checkMsgSendRTCmd = &subCommand{
 		{"a", "amount", true, false, "message amount | default 100"},
 		{"s", "size", true, false, "message size | default 128 Byte"},
 	},
-	run: func(e *env) error {
-		amount, err := positive(e, "a", 100, 100000)
-		if err != nil {
-			return err
-		}
-		size, err := positive(e, "s", 128, client.DefaultMaxMessageSize)
-		if err != nil {
-			return err
-		}
-		p, stop, err := benchProducer(e)
-		if err != nil {
-			return err
-		}
-		defer stop()
-		ctx, cancel := e.call()
-		defer cancel()
-		body := []byte(strings.Repeat("a", int(size)))
+	run: sendRun("a", 100, func(e *env, ctx context.Context, p *client.Producer, amount int64, body []byte) error {
 		const format = "%-32s  %-4s  %-20s    %s\n"
 		fmt.Fprintf(e.out, format, "#Broker Name", "#QID", "#Send Result", "#RT")
 		var total time.Duration
@@ -427,7 +374,7 @@ var checkMsgSendRTCmd = &subCommand{
 		}
 		fmt.Fprintf(e.out, "Avg RT: %.2f\n", avg)
 		return nil
-	},
+	}),
 }
 
 var sendMsgStatusCmd = &subCommand{
@@ -438,25 +385,9 @@ var sendMsgStatusCmd = &subCommand{
 		{"s", "messageSize", true, false, "Message Size, Default: 128"},
 		{"c", "count", true, false, "send message count, Default: 50"},
 	},
-	run: func(e *env) error {
-		count, err := positive(e, "c", 50, 100000)
-		if err != nil {
-			return err
-		}
-		size, err := positive(e, "s", 128, client.DefaultMaxMessageSize)
-		if err != nil {
-			return err
-		}
-		p, stop, err := benchProducer(e)
-		if err != nil {
-			return err
-		}
-		defer stop()
-		ctx, cancel := e.call()
-		defer cancel()
+	run: sendRun("c", 50, func(e *env, ctx context.Context, p *client.Producer, count int64, body []byte) error {
 		// Every broker has a topic named after itself (brokerTopicEnable).
 		topic := e.str("b")
-		body := []byte(strings.Repeat("a", int(size)))
 		for range count {
 			start := time.Now()
 			r, err := p.Send(ctx, &message.Message{Topic: topic, Body: body})
@@ -466,5 +397,5 @@ var sendMsgStatusCmd = &subCommand{
 			fmt.Fprintf(e.out, "rt=%dms, SendResult=%s\n", time.Since(start).Milliseconds(), r)
 		}
 		return nil
-	},
+	}),
 }

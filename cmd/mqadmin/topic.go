@@ -1,8 +1,12 @@
 package main
 
 import (
+	"cmp"
+	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -75,44 +79,42 @@ func runUpdateTopic(e *env) error {
 	}
 	tc := protocol.NewTopicConfig(topic, int32(r), int32(w), int32(perm))
 	tc.Order = e.boolean("o", false)
-	a, err := e.admin()
-	if err != nil {
-		return err
-	}
-	ctx, cancel := e.call()
-	defer cancel()
-	addrs, err := e.targets(ctx)
-	if err != nil {
-		return err
-	}
-	for _, addr := range addrs {
-		if err := a.CreateTopic(ctx, addr, tc); err != nil {
-			return err
-		}
-		fmt.Fprintf(e.out, "create topic to %s success.\n", addr)
-	}
-	if tc.Order {
-		// The order configuration names each broker with its queue count.
-		ci, err := a.ClusterInfo(ctx)
+	return e.withAdmin(func(ctx context.Context, a *client.Admin) error {
+		var addrs []string
+		err := e.eachTarget(ctx, func(addr string) error {
+			if err := a.CreateTopic(ctx, addr, tc); err != nil {
+				return err
+			}
+			fmt.Fprintf(e.out, "create topic to %s success.\n", addr)
+			addrs = append(addrs, addr)
+			return nil
+		})
 		if err != nil {
 			return err
 		}
-		var conf []string
-		for name, bd := range ci.BrokerAddrTable {
-			for _, addr := range addrs {
-				if bd.BrokerAddrs[protocol.MasterID] == addr {
-					conf = append(conf, name+":"+strconv.FormatInt(w, 10))
+		if tc.Order {
+			// The order configuration names each broker with its queue count.
+			ci, err := a.ClusterInfo(ctx)
+			if err != nil {
+				return err
+			}
+			var conf []string
+			for name, bd := range ci.BrokerAddrTable {
+				for _, addr := range addrs {
+					if bd.BrokerAddrs[protocol.MasterID] == addr {
+						conf = append(conf, name+":"+strconv.FormatInt(w, 10))
+					}
 				}
 			}
+			sort.Strings(conf)
+			if err := a.PutKVConfig(ctx, orderTopicNamespace, topic, strings.Join(conf, ";")); err != nil {
+				return err
+			}
+			fmt.Fprintf(e.out, "set cluster orderConf. isOrder=%t, orderConf=[%s]\n", tc.Order, strings.Join(conf, ";"))
 		}
-		sort.Strings(conf)
-		if err := a.PutKVConfig(ctx, orderTopicNamespace, topic, strings.Join(conf, ";")); err != nil {
-			return err
-		}
-		fmt.Fprintf(e.out, "set cluster orderConf. isOrder=%t, orderConf=[%s]\n", tc.Order, strings.Join(conf, ";"))
-	}
-	fmt.Fprintln(e.out, topicConfigString(tc))
-	return nil
+		fmt.Fprintln(e.out, topicConfigString(tc))
+		return nil
+	})
 }
 
 var deleteTopicCmd = &subCommand{
@@ -122,22 +124,11 @@ var deleteTopicCmd = &subCommand{
 		{"t", "topic", true, true, "topic name"},
 		{"c", "clusterName", true, true, "delete topic from which cluster"},
 	},
-	run: func(e *env) error {
+	run: adminRun(func(e *env, ctx context.Context, a *client.Admin) error {
 		topic, cluster := e.str("t"), e.str("c")
-		a, err := e.admin()
+		err := e.eachMaster(ctx, cluster, func(addr string) error { return a.DeleteTopicInBroker(ctx, addr, topic) })
 		if err != nil {
 			return err
-		}
-		ctx, cancel := e.call()
-		defer cancel()
-		addrs, err := e.masterAddrs(ctx, cluster)
-		if err != nil {
-			return err
-		}
-		for _, addr := range addrs {
-			if err := a.DeleteTopicInBroker(ctx, addr, topic); err != nil {
-				return err
-			}
 		}
 		fmt.Fprintf(e.out, "delete topic [%s] from cluster [%s] success.\n", topic, cluster)
 		if err := a.DeleteTopicInNameServer(ctx, topic, cluster); err != nil {
@@ -145,20 +136,14 @@ var deleteTopicCmd = &subCommand{
 		}
 		fmt.Fprintf(e.out, "delete topic [%s] from NameServer success.\n", topic)
 		return nil
-	},
+	}),
 }
 
 var topicListCmd = &subCommand{
 	name:    "topicList",
 	desc:    "Fetch all topic list from name server",
 	options: []option{{"c", "clusterModel", false, false, "clusterModel"}},
-	run: func(e *env) error {
-		a, err := e.admin()
-		if err != nil {
-			return err
-		}
-		ctx, cancel := e.call()
-		defer cancel()
+	run: adminRun(func(e *env, ctx context.Context, a *client.Admin) error {
 		topics, err := a.TopicList(ctx)
 		if err != nil {
 			return err
@@ -194,20 +179,14 @@ var topicListCmd = &subCommand{
 			}
 		}
 		return nil
-	},
+	}),
 }
 
 var topicRouteCmd = &subCommand{
 	name:    "topicRoute",
 	desc:    "Examine topic route info",
 	options: []option{{"t", "topic", true, true, "topic name"}},
-	run: func(e *env) error {
-		a, err := e.admin()
-		if err != nil {
-			return err
-		}
-		ctx, cancel := e.call()
-		defer cancel()
+	run: adminRun(func(e *env, ctx context.Context, a *client.Admin) error {
 		r, err := a.TopicRoute(ctx, e.str("t"))
 		if err != nil {
 			return routeError(e.str("t"), err)
@@ -218,7 +197,7 @@ var topicRouteCmd = &subCommand{
 		}
 		fmt.Fprintln(e.out, string(js))
 		return nil
-	},
+	}),
 }
 
 // routeError says plainly that a topic has no route.
@@ -233,22 +212,12 @@ var topicStatusCmd = &subCommand{
 	name:    "topicStatus",
 	desc:    "Examine topic Status info",
 	options: []option{{"t", "topic", true, true, "topic name"}},
-	run: func(e *env) error {
-		a, err := e.admin()
-		if err != nil {
-			return err
-		}
-		ctx, cancel := e.call()
-		defer cancel()
+	run: adminRun(func(e *env, ctx context.Context, a *client.Admin) error {
 		stats, err := a.TopicStats(ctx, e.str("t"))
 		if err != nil {
 			return routeError(e.str("t"), err)
 		}
-		mqs := make([]client.MessageQueue, 0, len(stats))
-		for mq := range stats {
-			mqs = append(mqs, mq)
-		}
-		sortQueues(mqs)
+		mqs := sortedQueues(stats)
 		fmt.Fprintf(e.out, "%-32s  %-4s  %-20s  %-20s    %s\n", "#Broker Name", "#QID", "#Min Offset", "#Max Offset", "#Last Updated")
 		for _, mq := range mqs {
 			to := stats[mq]
@@ -259,18 +228,15 @@ var topicStatusCmd = &subCommand{
 			fmt.Fprintf(e.out, "%-32s  %-4d  %-20d  %-20d    %s\n", mq.BrokerName, mq.QueueID, to.MinOffset, to.MaxOffset, last)
 		}
 		return nil
-	},
+	}),
 }
 
-func sortQueues(mqs []client.MessageQueue) {
-	sort.Slice(mqs, func(i, j int) bool {
-		a, b := mqs[i], mqs[j]
-		if a.Topic != b.Topic {
-			return a.Topic < b.Topic
-		}
-		if a.BrokerName != b.BrokerName {
-			return a.BrokerName < b.BrokerName
-		}
-		return a.QueueID < b.QueueID
-	})
+// compareQueues orders queues by topic, broker name, then queue id.
+func compareQueues(a, b client.MessageQueue) int {
+	return cmp.Or(strings.Compare(a.Topic, b.Topic), strings.Compare(a.BrokerName, b.BrokerName), cmp.Compare(a.QueueID, b.QueueID))
+}
+
+// sortedQueues returns the queues of m in compareQueues order.
+func sortedQueues[V any](m map[client.MessageQueue]V) []client.MessageQueue {
+	return slices.SortedFunc(maps.Keys(m), compareQueues)
 }
