@@ -19,19 +19,12 @@ import (
 
 // consumerOptions are Consumer.java's options plus the bounds.
 type consumerOptions struct {
-	namesrv     string
-	topic       string
+	runOptions  // quantity is the total
 	group       string
 	groupPrefix bool
 	filterType  string
 	expression  string
 	fromWhere   string
-	quantity    int64 // total; 0 = until --duration
-	duration    time.Duration
-	interval    time.Duration
-	reportJSON  string
-	trace       bool // -m: refused, no message trace in this suite
-	acl         bool // -a: refused, no ACL in this suite
 }
 
 func consumerCommand(ctx context.Context, stdout io.Writer) *cobra.Command {
@@ -45,19 +38,12 @@ func consumerCommand(ctx context.Context, stdout io.Writer) *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.StringVarP(&o.namesrv, "namesrvAddr", "n", "", "Name server address list, eg: '127.0.0.1:9876;127.0.0.2:9876' (default $NAMESRV_ADDR)")
-	f.StringVarP(&o.topic, "topic", "t", "BenchmarkTest", "Topic name")
+	addRunFlags(f, &o.runOptions, "Stop after consuming this many messages, 0 = until --duration")
 	f.StringVarP(&o.group, "group", "g", "benchmark_consumer", "Consumer group name")
 	f.BoolVarP(&o.groupPrefix, "groupPrefixEnable", "p", false, "Append a random suffix to the group name")
 	f.StringVarP(&o.filterType, "filterType", "f", "TAG", "Filter type: TAG (SQL92 is not supported by this broker suite)")
 	f.StringVarP(&o.expression, "expression", "e", "*", "Subscription expression")
 	f.StringVar(&o.fromWhere, "from", "last", "Where a new group starts: last, first")
-	f.Int64VarP(&o.quantity, "messageQuantity", "q", 0, "Stop after consuming this many messages, 0 = until --duration")
-	f.DurationVar(&o.duration, "duration", 10*time.Minute, "Stop after this long")
-	f.DurationVar(&o.interval, "report-interval", time.Second, "Interval of the progress lines")
-	f.StringVar(&o.reportJSON, "report-json", "", "Also write the JSON summary to this file")
-	f.BoolVarP(&o.trace, "msgTraceEnable", "m", false, "Message trace (not supported: must be false)")
-	f.BoolVarP(&o.acl, "aclEnable", "a", false, "ACL (not supported: must be false)")
 	return cmd
 }
 
@@ -91,14 +77,8 @@ type consumerStats struct {
 }
 
 func runConsumer(ctx context.Context, o consumerOptions, stdout io.Writer) error {
-	ns, err := nameServer(o.namesrv)
+	ns, err := o.check()
 	if err != nil {
-		return err
-	}
-	if err := checkBounds(o.duration, o.interval); err != nil {
-		return err
-	}
-	if err := checkUnsupported(o.trace, o.acl); err != nil {
 		return err
 	}
 	from := client.ConsumeFromLastOffset

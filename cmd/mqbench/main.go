@@ -101,6 +101,45 @@ func lookupFlag(fs *pflag.FlagSet, arg string) *pflag.Flag {
 	return fs.ShorthandLookup(name)
 }
 
+// runOptions are the options of every run, producer or consumer.
+type runOptions struct {
+	namesrv    string
+	topic      string
+	quantity   int64 // 0 = until --duration
+	duration   time.Duration
+	interval   time.Duration
+	reportJSON string
+	trace      bool // -m: refused, no message trace in this suite
+	acl        bool // -a: refused, no ACL in this suite
+}
+
+// addRunFlags defines the options of every run; quantity words -q.
+func addRunFlags(f *pflag.FlagSet, o *runOptions, quantity string) {
+	f.StringVarP(&o.namesrv, "namesrvAddr", "n", "", "Name server address list, eg: '127.0.0.1:9876;127.0.0.2:9876' (default $NAMESRV_ADDR)")
+	f.StringVarP(&o.topic, "topic", "t", "BenchmarkTest", "Topic name")
+	f.Int64VarP(&o.quantity, "messageQuantity", "q", 0, quantity)
+	f.DurationVar(&o.duration, "duration", 10*time.Minute, "Stop after this long")
+	f.DurationVar(&o.interval, "report-interval", time.Second, "Interval of the progress lines")
+	f.StringVar(&o.reportJSON, "report-json", "", "Also write the JSON summary to this file")
+	f.BoolVarP(&o.trace, "msgTraceEnable", "m", false, "Message trace (not supported: must be false)")
+	f.BoolVarP(&o.acl, "aclEnable", "a", false, "ACL (not supported: must be false)")
+}
+
+// check makes the checks every run makes and returns the name server.
+func (o *runOptions) check() (string, error) {
+	ns, err := nameServer(o.namesrv)
+	if err != nil {
+		return "", err
+	}
+	if err := checkBounds(o.duration, o.interval); err != nil {
+		return "", err
+	}
+	if err := checkUnsupported(o.trace, o.acl); err != nil {
+		return "", err
+	}
+	return ns, nil
+}
+
 // nameServer returns -n, else $NAMESRV_ADDR.
 func nameServer(flag string) (string, error) {
 	if flag != "" {

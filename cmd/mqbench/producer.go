@@ -18,8 +18,7 @@ import (
 
 // producerOptions are Producer.java's options plus the bounds.
 type producerOptions struct {
-	namesrv    string
-	topic      string
+	runOptions // quantity is per thread
 	threads    int
 	size       int
 	keys       bool
@@ -27,14 +26,8 @@ type producerOptions struct {
 	delay      bool
 	delayLevel int
 	async      bool
-	quantity   int64 // per thread; 0 = until --duration
-	duration   time.Duration
-	interval   time.Duration
 	group      string
 	inFlight   int
-	reportJSON string
-	trace      bool // -m: refused, no message trace in this suite
-	acl        bool // -a: refused, no ACL in this suite
 }
 
 func producerCommand(ctx context.Context, stdout io.Writer) *cobra.Command {
@@ -48,8 +41,7 @@ func producerCommand(ctx context.Context, stdout io.Writer) *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.StringVarP(&o.namesrv, "namesrvAddr", "n", "", "Name server address list, eg: '127.0.0.1:9876;127.0.0.2:9876' (default $NAMESRV_ADDR)")
-	f.StringVarP(&o.topic, "topic", "t", "BenchmarkTest", "Topic name")
+	addRunFlags(f, &o.runOptions, "Messages each thread sends, 0 = until --duration")
 	f.IntVarP(&o.threads, "threadCount", "w", 64, "Thread count")
 	f.IntVarP(&o.size, "messageSize", "s", 128, "Message size in bytes")
 	f.BoolVarP(&o.keys, "keyEnable", "k", false, "Message key enable")
@@ -57,14 +49,8 @@ func producerCommand(ctx context.Context, stdout io.Writer) *cobra.Command {
 	f.BoolVarP(&o.delay, "delayEnable", "d", false, "Delay message enable")
 	f.IntVarP(&o.delayLevel, "delayLevel", "e", 1, "Delay message level")
 	f.BoolVarP(&o.async, "asyncEnable", "y", false, "Enable async produce")
-	f.Int64VarP(&o.quantity, "messageQuantity", "q", 0, "Messages each thread sends, 0 = until --duration")
-	f.DurationVar(&o.duration, "duration", 10*time.Minute, "Stop after this long")
-	f.DurationVar(&o.interval, "report-interval", time.Second, "Interval of the progress lines")
 	f.StringVarP(&o.group, "group", "g", "benchmark_producer", "Producer group")
 	f.IntVar(&o.inFlight, "async-inflight", 64, "Asynchronous sends each thread keeps in flight")
-	f.StringVar(&o.reportJSON, "report-json", "", "Also write the JSON summary to this file")
-	f.BoolVarP(&o.trace, "msgTraceEnable", "m", false, "Message trace (not supported: must be false)")
-	f.BoolVarP(&o.acl, "aclEnable", "a", false, "ACL (not supported: must be false)")
 	return cmd
 }
 
@@ -128,14 +114,8 @@ type ProducerReport struct {
 }
 
 func runProducer(ctx context.Context, o producerOptions, stdout io.Writer) error {
-	ns, err := nameServer(o.namesrv)
+	ns, err := o.check()
 	if err != nil {
-		return err
-	}
-	if err := checkBounds(o.duration, o.interval); err != nil {
-		return err
-	}
-	if err := checkUnsupported(o.trace, o.acl); err != nil {
 		return err
 	}
 	switch {
