@@ -29,14 +29,9 @@ type consumerOptions struct {
 
 func consumerCommand(ctx context.Context, stdout io.Writer) *cobra.Command {
 	o := consumerOptions{}
-	cmd := &cobra.Command{
-		Use:   "consumer -n NAMESRV -t TOPIC -g GROUP [-f TAG -e EXPR] [-q TOTAL]",
-		Short: "Consume messages and print consume TPS and latencies every second",
-		Args:  cobra.NoArgs,
-		RunE: func(*cobra.Command, []string) error {
-			return runConsumer(ctx, o, stdout)
-		},
-	}
+	cmd := runCommand("consumer -n NAMESRV -t TOPIC -g GROUP [-f TAG -e EXPR] [-q TOTAL]",
+		"Consume messages and print consume TPS and latencies every second",
+		func() error { return runConsumer(ctx, o, stdout) })
 	f := cmd.Flags()
 	addRunFlags(f, &o.runOptions, "Stop after consuming this many messages, 0 = until --duration")
 	f.StringVarP(&o.group, "group", "g", "benchmark_consumer", "Consumer group name")

@@ -101,6 +101,12 @@ func lookupFlag(fs *pflag.FlagSet, arg string) *pflag.Flag {
 	return fs.ShorthandLookup(name)
 }
 
+// runCommand is a subcommand without arguments whose run reads the
+// options its flags fill.
+func runCommand(use, short string, run func() error) *cobra.Command {
+	return &cobra.Command{Use: use, Short: short, Args: cobra.NoArgs, RunE: func(*cobra.Command, []string) error { return run() }}
+}
+
 // runOptions are the options of every run, producer or consumer.
 type runOptions struct {
 	namesrv    string

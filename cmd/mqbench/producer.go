@@ -32,14 +32,9 @@ type producerOptions struct {
 
 func producerCommand(ctx context.Context, stdout io.Writer) *cobra.Command {
 	o := producerOptions{}
-	cmd := &cobra.Command{
-		Use:   "producer -n NAMESRV -t TOPIC -w THREADS -s SIZE [-k true] [-y true] [-q PER_THREAD]",
-		Short: "Send messages and print send TPS, RT and failures every second",
-		Args:  cobra.NoArgs,
-		RunE: func(*cobra.Command, []string) error {
-			return runProducer(ctx, o, stdout)
-		},
-	}
+	cmd := runCommand("producer -n NAMESRV -t TOPIC -w THREADS -s SIZE [-k true] [-y true] [-q PER_THREAD]",
+		"Send messages and print send TPS, RT and failures every second",
+		func() error { return runProducer(ctx, o, stdout) })
 	f := cmd.Flags()
 	addRunFlags(f, &o.runOptions, "Messages each thread sends, 0 = until --duration")
 	f.IntVarP(&o.threads, "threadCount", "w", 64, "Thread count")
