@@ -77,12 +77,8 @@ func TestServerBadInputClosesOnlyThatConnection(t *testing.T) {
 			_, err = bad.Write(tc.bytes)
 			require.NoError(t, err)
 			waitClosed(t, bad)
-			select {
-			case addr := <-closed:
-				assert.Equal(t, bad.LocalAddr().String(), addr)
-			case <-time.After(testTimeout):
-				t.Fatal("OnClose did not fire for the bad connection")
-			}
+			addr := receive(t, closed, "OnClose did not fire for the bad connection")
+			assert.Equal(t, bad.LocalAddr().String(), addr)
 			ping()
 		})
 	}
@@ -90,7 +86,7 @@ func TestServerBadInputClosesOnlyThatConnection(t *testing.T) {
 }
 
 func TestServerFrameSplitAndPipelined(t *testing.T) {
-	s := startServer(t, ServerConfig{}, func(s *Server) { s.Register(protocol.HeartBeat, echo, nil) })
+	s := serveOne(t, protocol.HeartBeat, echo)
 	nc, err := net.Dial("tcp", s.Addr())
 	require.NoError(t, err)
 	defer nc.Close()
@@ -134,7 +130,7 @@ func TestServerFrameSplitAndPipelined(t *testing.T) {
 }
 
 func TestServerLargeFrame(t *testing.T) {
-	s := startServer(t, ServerConfig{}, func(s *Server) { s.Register(protocol.SendMessageV2, echo, nil) })
+	s := serveOne(t, protocol.SendMessageV2, echo)
 	c := newTestClient(t)
 	body := bytes.Repeat([]byte("0123456789abcdef"), 4<<20/16)
 	resp, err := c.Invoke(testCtx(t), s.Addr(), NewRequest(protocol.SendMessageV2, nil, body))
@@ -144,12 +140,7 @@ func TestServerLargeFrame(t *testing.T) {
 
 func TestClientReusesConnectionAndRedials(t *testing.T) {
 	conns := make(chan *Conn, 4)
-	s := startServer(t, ServerConfig{}, func(s *Server) {
-		s.Register(protocol.HeartBeat, func(c *Conn, req *Command) *Command {
-			conns <- c
-			return NewResponse(req, protocol.Success, "")
-		}, nil)
-	})
+	s := serveOne(t, protocol.HeartBeat, recordConns(conns))
 	c := newTestClient(t)
 	_, err := c.Invoke(testCtx(t), s.Addr(), NewRequest(protocol.HeartBeat, nil, nil))
 	require.NoError(t, err)
@@ -162,11 +153,7 @@ func TestClientReusesConnectionAndRedials(t *testing.T) {
 	cc, err := c.Conn(testCtx(t), s.Addr())
 	require.NoError(t, err)
 	require.NoError(t, first.Close())
-	select {
-	case <-cc.Done():
-	case <-time.After(testTimeout):
-		t.Fatal("client did not notice the close")
-	}
+	receive(t, cc.Done(), "client did not notice the close")
 	_, err = c.Invoke(testCtx(t), s.Addr(), NewRequest(protocol.HeartBeat, nil, nil))
 	require.NoError(t, err)
 	assert.NotSame(t, first, <-conns)
@@ -188,28 +175,17 @@ func TestClientDialFailure(t *testing.T) {
 
 func TestClientOnewaySetsBit(t *testing.T) {
 	seen := make(chan *Command, 1)
-	s := startServer(t, ServerConfig{}, func(s *Server) {
-		s.Register(protocol.UnlockBatchMq, func(_ *Conn, req *Command) *Command {
-			seen <- req
-			return NewResponse(req, protocol.Success, "")
-		}, nil)
-	})
+	s := serveOne(t, protocol.UnlockBatchMq, recordRequests(seen))
 	c := newTestClient(t)
 	req := NewRequest(protocol.UnlockBatchMq, nil, []byte("x"))
 	require.NoError(t, c.InvokeOneway(s.Addr(), req))
-	select {
-	case got := <-seen:
-		assert.True(t, got.IsOneway())
-		assert.Equal(t, req.Opaque, got.Opaque)
-	case <-time.After(testTimeout):
-		t.Fatal("oneway request never arrived")
-	}
+	got := receive(t, seen, "oneway request never arrived")
+	assert.True(t, got.IsOneway())
+	assert.Equal(t, req.Opaque, got.Opaque)
 }
 
 func TestClientCloseFailsPendingAndRejectsCalls(t *testing.T) {
-	s := startServer(t, ServerConfig{}, func(s *Server) {
-		s.Register(protocol.PullMessage, func(*Conn, *Command) *Command { return nil }, nil)
-	})
+	s := serveOne(t, protocol.PullMessage, neverAnswer)
 	c := newTestClient(t)
 	errc := make(chan error, 2)
 	go func() {
@@ -228,12 +204,8 @@ func TestClientCloseFailsPendingAndRejectsCalls(t *testing.T) {
 	}, testTimeout, time.Millisecond)
 	require.NoError(t, c.Close())
 	for range 2 {
-		select {
-		case err := <-errc:
-			assert.ErrorIs(t, err, ErrConnClosed)
-		case <-time.After(testTimeout):
-			t.Fatal("pending invoke did not fail on Close")
-		}
+		err := receive(t, errc, "pending invoke did not fail on Close")
+		assert.ErrorIs(t, err, ErrConnClosed)
 	}
 	_, err = c.Invoke(testCtx(t), s.Addr(), NewRequest(protocol.PullMessage, nil, nil))
 	assert.ErrorIs(t, err, ErrClientClosed)

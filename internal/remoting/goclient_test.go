@@ -2,8 +2,8 @@ package remoting
 
 import (
 	"context"
+	"fmt"
 	"testing"
-	"time"
 
 	"github.com/apache/rocketmq-client-go/v2/admin"
 	"github.com/apache/rocketmq-client-go/v2/primitive"
@@ -60,12 +60,8 @@ func TestServerOfficialGoClient(t *testing.T) {
 	require.NoError(t, adm.DeleteTopic(ctx, admin.WithTopicDelete("TopicC"), admin.WithBrokerAddrDelete(s.Addr()),
 		admin.WithNameSrvAddr([]string{s.Addr()})))
 	for _, want := range []protocol.RequestCode{protocol.DeleteTopicInBroker, protocol.DeleteTopicInNamesrv} {
-		select {
-		case req := <-seen:
-			assert.Equal(t, int32(want), req.Code)
-			assert.Equal(t, "TopicC", req.ExtFields["topic"])
-		case <-time.After(testTimeout):
-			t.Fatalf("%s never arrived", want)
-		}
+		req := receive(t, seen, fmt.Sprintf("%s never arrived", want))
+		assert.Equal(t, int32(want), req.Code)
+		assert.Equal(t, "TopicC", req.ExtFields["topic"])
 	}
 }

@@ -28,6 +28,20 @@ func testCtx(t *testing.T) context.Context {
 	return ctx
 }
 
+// receive returns the next value from ch, failing the test with failure
+// if none arrives within testTimeout.
+func receive[T any](t *testing.T, ch <-chan T, failure string) T {
+	t.Helper()
+	select {
+	case v := <-ch:
+		return v
+	case <-time.After(testTimeout):
+		t.Fatal(failure)
+		var zero T
+		return zero
+	}
+}
+
 func startServer(t *testing.T, cfg ServerConfig, setup func(s *Server)) *Server {
 	t.Helper()
 	if cfg.ListenAddr == "" {
@@ -46,6 +60,31 @@ func startServer(t *testing.T, cfg ServerConfig, setup func(s *Server)) *Server 
 	return s
 }
 
+// serveOne starts a server with the one handler h, for code.
+func serveOne(t *testing.T, code protocol.RequestCode, h HandlerFunc) *Server {
+	t.Helper()
+	return startServer(t, ServerConfig{}, func(s *Server) { s.Register(code, h, nil) })
+}
+
+// recordRequests answers SUCCESS and sends each request to seen.
+func recordRequests(seen chan<- *Command) HandlerFunc {
+	return func(_ *Conn, req *Command) *Command {
+		seen <- req
+		return NewResponse(req, protocol.Success, "")
+	}
+}
+
+// recordConns answers SUCCESS and sends each request's connection to conns.
+func recordConns(conns chan<- *Conn) HandlerFunc {
+	return func(c *Conn, req *Command) *Command {
+		conns <- c
+		return NewResponse(req, protocol.Success, "")
+	}
+}
+
+// neverAnswer takes a request and never answers it.
+func neverAnswer(*Conn, *Command) *Command { return nil }
+
 func newTestClient(t *testing.T) *Client {
 	t.Helper()
 	c := NewClient(ClientConfig{}, zaptest.NewLogger(t))
@@ -62,7 +101,7 @@ func echo(_ *Conn, req *Command) *Command {
 }
 
 func TestServerRequestResponse(t *testing.T) {
-	s := startServer(t, ServerConfig{}, func(s *Server) { s.Register(protocol.GetRouteinfoByTopic, echo, nil) })
+	s := serveOne(t, protocol.GetRouteinfoByTopic, echo)
 	c := newTestClient(t)
 	for _, st := range []SerializeType{SerializeJSON, SerializeRocketMQ} {
 		t.Run(st.String(), func(t *testing.T) {
@@ -83,7 +122,7 @@ func TestServerRequestResponse(t *testing.T) {
 }
 
 func TestServerManyConcurrentRequests(t *testing.T) {
-	s := startServer(t, ServerConfig{}, func(s *Server) { s.Register(protocol.HeartBeat, echo, nil) })
+	s := serveOne(t, protocol.HeartBeat, echo)
 	c := newTestClient(t)
 	const callers, each = 8, 50
 	var wg sync.WaitGroup
@@ -113,7 +152,7 @@ func TestServerManyConcurrentRequests(t *testing.T) {
 }
 
 func TestServerAsyncInvoke(t *testing.T) {
-	s := startServer(t, ServerConfig{}, func(s *Server) { s.Register(protocol.HeartBeat, echo, nil) })
+	s := serveOne(t, protocol.HeartBeat, echo)
 	c := newTestClient(t)
 	got := make(chan *Command, 1)
 	req := NewRequest(protocol.HeartBeat, map[string]string{"k": "v"}, nil)
@@ -121,19 +160,13 @@ func TestServerAsyncInvoke(t *testing.T) {
 		assert.NoError(t, err)
 		got <- resp
 	}))
-	select {
-	case resp := <-got:
-		assert.Equal(t, req.Opaque, resp.Opaque)
-		assert.Equal(t, "v", resp.ExtFields["k"])
-	case <-time.After(testTimeout):
-		t.Fatal("async callback never ran")
-	}
+	resp := receive(t, got, "async callback never ran")
+	assert.Equal(t, req.Opaque, resp.Opaque)
+	assert.Equal(t, "v", resp.ExtFields["k"])
 }
 
 func TestServerAsyncInvokeTimesOut(t *testing.T) {
-	s := startServer(t, ServerConfig{}, func(s *Server) {
-		s.Register(protocol.HeartBeat, func(*Conn, *Command) *Command { return nil }, nil)
-	})
+	s := serveOne(t, protocol.HeartBeat, neverAnswer)
 	c := newTestClient(t)
 	got := make(chan error, 1)
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
@@ -142,19 +175,13 @@ func TestServerAsyncInvokeTimesOut(t *testing.T) {
 		assert.Nil(t, resp)
 		got <- err
 	}))
-	select {
-	case err := <-got:
-		assert.ErrorIs(t, err, ErrTimeout)
-		assert.ErrorIs(t, err, context.DeadlineExceeded)
-	case <-time.After(testTimeout):
-		t.Fatal("async callback never ran")
-	}
+	err := receive(t, got, "async callback never ran")
+	assert.ErrorIs(t, err, ErrTimeout)
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
 }
 
 func TestServerInvokeTimesOut(t *testing.T) {
-	s := startServer(t, ServerConfig{}, func(s *Server) {
-		s.Register(protocol.HeartBeat, func(*Conn, *Command) *Command { return nil }, nil)
-	})
+	s := serveOne(t, protocol.HeartBeat, neverAnswer)
 	c := newTestClient(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
@@ -165,12 +192,7 @@ func TestServerInvokeTimesOut(t *testing.T) {
 
 func TestServerOnewayGetsNoReply(t *testing.T) {
 	seen := make(chan *Command, 1)
-	s := startServer(t, ServerConfig{}, func(s *Server) {
-		s.Register(protocol.UpdateConsumerOffset, func(_ *Conn, req *Command) *Command {
-			seen <- req
-			return NewResponse(req, protocol.Success, "")
-		}, nil)
-	})
+	s := serveOne(t, protocol.UpdateConsumerOffset, recordRequests(seen))
 	nc, err := net.Dial("tcp", s.Addr())
 	require.NoError(t, err)
 	defer nc.Close()
@@ -180,13 +202,9 @@ func TestServerOnewayGetsNoReply(t *testing.T) {
 	require.NoError(t, err)
 	_, err = nc.Write(frame)
 	require.NoError(t, err)
-	select {
-	case got := <-seen:
-		assert.True(t, got.IsOneway())
-		assert.Equal(t, "1", got.ExtFields["queueId"])
-	case <-time.After(testTimeout):
-		t.Fatal("oneway request never reached its handler")
-	}
+	got := receive(t, seen, "oneway request never reached its handler")
+	assert.True(t, got.IsOneway())
+	assert.Equal(t, "1", got.ExtFields["queueId"])
 	// A two-way request after the oneway one: its response must be the
 	// first frame on the wire, so the oneway request got none.
 	ping := NewRequest(protocol.UpdateConsumerOffset, nil, nil)
@@ -261,12 +279,7 @@ func TestServerHandlerAnswersLater(t *testing.T) {
 
 func TestServerInvokesClient(t *testing.T) {
 	conns := make(chan *Conn, 1)
-	s := startServer(t, ServerConfig{}, func(s *Server) {
-		s.Register(protocol.HeartBeat, func(c *Conn, req *Command) *Command {
-			conns <- c
-			return NewResponse(req, protocol.Success, "")
-		}, nil)
-	})
+	s := serveOne(t, protocol.HeartBeat, recordConns(conns))
 	c := newTestClient(t)
 	c.Register(protocol.GetConsumerRunningInfo, func(_ *Conn, req *Command) *Command {
 		resp := NewResponse(req, protocol.Success, "")
@@ -302,12 +315,8 @@ func TestServerInvokesClient(t *testing.T) {
 		return nil
 	})
 	require.NoError(t, sc.InvokeOneway(NewRequest(protocol.NotifyConsumerIdsChanged, map[string]string{"consumerGroup": "g2"}, nil)))
-	select {
-	case g := <-notified:
-		assert.Equal(t, "g2", g)
-	case <-time.After(testTimeout):
-		t.Fatal("oneway notification never arrived")
-	}
+	g := receive(t, notified, "oneway notification never arrived")
+	assert.Equal(t, "g2", g)
 }
 
 func TestServerOnCloseFires(t *testing.T) {
@@ -330,13 +339,9 @@ func TestServerOnCloseFires(t *testing.T) {
 	assert.Equal(t, conn.LocalAddr(), sc.RemoteAddr())
 
 	require.NoError(t, c.Close())
-	select {
-	case got := <-closed:
-		assert.Same(t, sc, got)
-		assert.True(t, got.Closed())
-	case <-time.After(testTimeout):
-		t.Fatal("OnClose never fired")
-	}
+	got := receive(t, closed, "OnClose never fired")
+	assert.Same(t, sc, got)
+	assert.True(t, got.Closed())
 	assert.Equal(t, 0, s.Connections())
 	// Pending or new invokes on the closed server-side conn fail at once.
 	_, err = sc.Invoke(testCtx(t), NewRequest(protocol.NotifyConsumerIdsChanged, nil, nil))
@@ -345,12 +350,7 @@ func TestServerOnCloseFires(t *testing.T) {
 
 func TestServerPendingInvokeFailsOnClose(t *testing.T) {
 	conns := make(chan *Conn, 1)
-	s := startServer(t, ServerConfig{}, func(s *Server) {
-		s.Register(protocol.HeartBeat, func(c *Conn, req *Command) *Command {
-			conns <- c
-			return NewResponse(req, protocol.Success, "")
-		}, nil)
-	})
+	s := serveOne(t, protocol.HeartBeat, recordConns(conns))
 	c := newTestClient(t)
 	c.Register(protocol.GetConsumerRunningInfo, func(*Conn, *Command) *Command { return nil })
 	_, err := c.Invoke(testCtx(t), s.Addr(), NewRequest(protocol.HeartBeat, nil, nil))
@@ -367,12 +367,8 @@ func TestServerPendingInvokeFailsOnClose(t *testing.T) {
 		return len(sc.mu.pending) == 1
 	}, testTimeout, time.Millisecond)
 	c.CloseConn(s.Addr())
-	select {
-	case err := <-errc:
-		assert.ErrorIs(t, err, ErrConnClosed)
-	case <-time.After(testTimeout):
-		t.Fatal("pending invoke did not fail on close")
-	}
+	err = receive(t, errc, "pending invoke did not fail on close")
+	assert.ErrorIs(t, err, ErrConnClosed)
 }
 
 func TestServerUnknownCode(t *testing.T) {
@@ -522,12 +518,8 @@ func TestServerIdleTimeoutClosesIdleConnections(t *testing.T) {
 	require.NoError(t, err)
 	defer nc.Close()
 	waitClosed(t, nc)
-	select {
-	case sc := <-closed:
-		assert.Equal(t, nc.LocalAddr().String(), sc.RemoteAddr())
-	case <-time.After(testTimeout):
-		t.Fatal("OnClose did not fire for the idle connection")
-	}
+	sc := receive(t, closed, "OnClose did not fire for the idle connection")
+	assert.Equal(t, nc.LocalAddr().String(), sc.RemoteAddr())
 }
 
 func TestServerInvokeWithExpiredContextSendsNothing(t *testing.T) {
