@@ -319,3 +319,93 @@ func Tool(t testing.TB, name string, env []string, args ...string) Result {
 	cmd.Env = append(append(Env(t.TempDir()), "TMPDIR="+t.TempDir()), env...)
 	return Run(t, cmd)
 }
+
+// builds holds the commands built so far by this test binary.
+var builds struct {
+	mu    sync.Mutex
+	dir   string          // one temporary directory for every binary
+	built map[string]bool // command name → built into dir
+	err   error           // the first failed build, reported to every later call
+}
+
+// Binaries builds ./cmd/<name> of this module for each name not built yet,
+// in one go build, into a directory shared by the whole test binary, and
+// returns that directory. Main removes it.
+func Binaries(t testing.TB, names ...string) string {
+	t.Helper()
+	dir, err := buildBinaries(names...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func buildBinaries(names ...string) (string, error) {
+	builds.mu.Lock()
+	defer builds.mu.Unlock()
+	if builds.err != nil {
+		return "", builds.err
+	}
+	if builds.dir == "" {
+		dir, err := os.MkdirTemp("", "gorocket-testproc-bin-")
+		if err != nil {
+			return "", fmt.Errorf("binaries dir: %w", err)
+		}
+		builds.dir, builds.built = dir, map[string]bool{}
+	}
+	var pkgs []string
+	for _, n := range names {
+		if !builds.built[n] {
+			pkgs = append(pkgs, "./cmd/"+n)
+		}
+	}
+	if len(pkgs) == 0 {
+		return builds.dir, nil
+	}
+	root, err := ModuleRoot()
+	if err != nil {
+		builds.err = err
+		return "", err
+	}
+	// go test puts its own toolchain first on PATH, so "go" is the one running the tests.
+	build := exec.Command("go", append([]string{"build", "-o", builds.dir + string(filepath.Separator)}, pkgs...)...)
+	build.Dir = root
+	if out, err := build.CombinedOutput(); err != nil {
+		builds.err = fmt.Errorf("build %s: %w\n%s", strings.Join(pkgs, " "), err, out)
+		return "", builds.err
+	}
+	for _, n := range names {
+		builds.built[n] = true
+	}
+	return builds.dir, nil
+}
+
+// ModuleRoot is the directory holding this module's go.mod, as the go
+// command sees it from the test's working directory.
+func ModuleRoot() (string, error) {
+	out, err := exec.Command("go", "env", "GOMOD").Output()
+	if err != nil {
+		return "", fmt.Errorf("go env GOMOD: %w", err)
+	}
+	mod := strings.TrimSpace(string(out))
+	if mod == "" || mod == os.DevNull {
+		return "", fmt.Errorf("go env GOMOD: not inside a module")
+	}
+	return filepath.Dir(mod), nil
+}
+
+// Main runs the tests, then stops the shared cluster (if a test started
+// it) and removes it and the built binaries. Its result is the exit code:
+//
+//	func TestMain(m *testing.M) { os.Exit(testproc.Main(m)) }
+func Main(m *testing.M) int {
+	code := m.Run()
+	stopShared()
+	builds.mu.Lock()
+	if builds.dir != "" {
+		_ = os.RemoveAll(builds.dir)
+		builds.dir, builds.built = "", nil
+	}
+	builds.mu.Unlock()
+	return code
+}
