@@ -13,6 +13,8 @@ import (
 	"github.com/gorocket/gorocket/internal/testproc"
 )
 
+func TestMain(m *testing.M) { os.Exit(testproc.Main(m)) }
+
 // repoRoot is the module root.
 func repoRoot(t *testing.T) string {
 	t.Helper()
