@@ -3,6 +3,8 @@ package remoting
 import (
 	"context"
 	"fmt"
+	"io"
+	"net"
 	"sync"
 	"testing"
 	"time"
@@ -85,7 +87,7 @@ func BenchmarkRoundTrip(b *testing.B) {
 	addr := s.Addr()
 
 	for _, callers := range []int{1, 16} {
-		b.Run(fmt.Sprintf("callers=%d", callers), func(b *testing.B) {
+		b.Run(fmt.Sprintf("stack=remoting/callers=%d", callers), func(b *testing.B) {
 			invoke := func() error {
 				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 				defer cancel()
@@ -133,6 +135,95 @@ func BenchmarkRoundTrip(b *testing.B) {
 				b.Fatal(err)
 			default:
 			}
+		})
+	}
+
+	// The baseline, measured in the same run: the same request and
+	// response bytes over plain loopback TCP, one connection per caller, a
+	// server that reads a frame and writes a prepared answer. No codec, no
+	// opaque matching, no pools: the floor the remoting stack adds to.
+	reqFrame, err := EncodeFrame(benchSendCommand(SerializeJSON))
+	if err != nil {
+		b.Fatal(err)
+	}
+	respCmd := NewResponse(benchSendCommand(SerializeJSON), protocol.Success, "")
+	respCmd.ExtFields = map[string]string{"msgId": "7F00000100002A9F0000000000000000", "queueId": "2", "queueOffset": "42"}
+	respFrame, err := EncodeFrame(respCmd)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer conn.Close()
+				buf := make([]byte, len(reqFrame))
+				for {
+					if _, err := io.ReadFull(conn, buf); err != nil {
+						return
+					}
+					if _, err := conn.Write(respFrame); err != nil {
+						return
+					}
+				}
+			}()
+		}
+	}()
+	for _, callers := range []int{1, 16} {
+		b.Run(fmt.Sprintf("stack=raw-tcp/callers=%d", callers), func(b *testing.B) {
+			conns := make(chan net.Conn, callers)
+			for range callers {
+				conn, err := net.Dial("tcp", ln.Addr().String())
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer conn.Close()
+				conns <- conn
+			}
+			b.SetBytes(int64(len(benchSendCommand(SerializeJSON).Body)))
+			b.ReportAllocs()
+			tokens := make(chan struct{}, callers)
+			errs := make(chan error, callers)
+			var wg sync.WaitGroup
+			for range callers {
+				wg.Add(1)
+				go func(conn net.Conn) {
+					defer wg.Done()
+					buf := make([]byte, len(respFrame))
+					for range tokens {
+						_, err := conn.Write(reqFrame)
+						if err == nil {
+							_, err = io.ReadFull(conn, buf)
+						}
+						if err != nil {
+							select {
+							case errs <- err:
+							default:
+							}
+							return
+						}
+					}
+				}(<-conns)
+			}
+			for b.Loop() {
+				tokens <- struct{}{}
+			}
+			close(tokens)
+			wg.Wait()
+			select {
+			case err := <-errs:
+				b.Fatal(err)
+			default:
+			}
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "reqs/s")
 		})
 	}
 }
