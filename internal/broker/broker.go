@@ -486,9 +486,33 @@ func (b *Broker) putMessage(m *message.MessageExt) putOutcome {
 	return outcomeOf(b.store.PutMessage(context.Background(), m))
 }
 
-// putMessages stores a batch.
-func (b *Broker) putMessages(ms []*message.MessageExt) putOutcome {
-	return outcomeOf(b.store.PutMessages(context.Background(), ms))
+// answerAfterPut runs an asynchronous store put and answers the send from
+// its completion, as SendMessageProcessor.asyncProcessRequest does: with
+// SYNC_FLUSH the answer goes out from the group commit, so no send worker
+// waits through an fsync and concurrent sends share one. A put that
+// completes at once (ASYNC_FLUSH, or a refusal) is returned for the server
+// to write; otherwise it returns nil and replies on the connection later.
+func (b *Broker) answerAfterPut(c *remoting.Conn, req, resp *remoting.Command, queueID int32,
+	put func(done func(store.PutResult))) *remoting.Command {
+	var mu sync.Mutex
+	inline, answer := true, (*remoting.Command)(nil)
+	put(func(r store.PutResult) {
+		out := b.putResponse(resp, outcomeOf(r), queueID)
+		mu.Lock()
+		if inline {
+			answer = out
+			mu.Unlock()
+			return
+		}
+		mu.Unlock()
+		if !req.IsOneway() {
+			_ = c.Reply(out) // a closed connection has no one to tell
+		}
+	})
+	mu.Lock()
+	defer mu.Unlock()
+	inline = false
+	return answer
 }
 
 func outcomeOf(r store.PutResult) putOutcome {

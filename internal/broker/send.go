@@ -13,6 +13,7 @@ import (
 	"github.com/gorocket/gorocket/internal/message"
 	"github.com/gorocket/gorocket/internal/remoting"
 	"github.com/gorocket/gorocket/internal/remoting/protocol"
+	"github.com/gorocket/gorocket/internal/store"
 )
 
 const (
@@ -230,7 +231,9 @@ func (b *Broker) sendOne(c *remoting.Conn, req *remoting.Command, h *protocol.Se
 		StoreHost:      b.storeHost,
 		ReconsumeTimes: reconsume,
 	}
-	return b.putResponse(resp, b.putMessage(m), respQueueID)
+	return b.answerAfterPut(c, req, resp, respQueueID, func(done func(store.PutResult)) {
+		b.store.PutMessageAsync(m, done)
+	})
 }
 
 // sendBatch stores a SEND_BATCH_MESSAGE body as consecutive messages of
@@ -285,7 +288,9 @@ func (b *Broker) sendBatch(c *remoting.Conn, req *remoting.Command, h *protocol.
 			ReconsumeTimes: reconsume,
 		})
 	}
-	return b.putResponse(resp, b.putMessages(msgs), h.QueueID)
+	return b.answerAfterPut(c, req, resp, h.QueueID, func(done func(store.PutResult)) {
+		b.store.PutMessagesAsync(msgs, done)
+	})
 }
 
 func illegalRemark(maxSize int) string {

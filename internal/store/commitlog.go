@@ -8,7 +8,6 @@ package store
 //	| records ... | TOTALSIZE = rest of file int32 | 0xCBD43194 int32 | untouched |
 
 import (
-	"context"
 	"encoding/binary"
 	"fmt"
 	"strconv"
@@ -95,7 +94,9 @@ type CommitLog struct {
 
 	// onAppend is called after bytes are appended (wakes dispatcher and flusher).
 	onAppend func()
-	flush    func(ctx context.Context, endOffset int64, wait bool) PutStatus
+	// flush makes the bytes up to endOffset durable as the flush type
+	// asks and reports through done (at once unless SYNC_FLUSH waits).
+	flush func(endOffset int64, wait bool, done func(PutStatus))
 }
 
 var recordBufPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
@@ -122,7 +123,7 @@ func openCommitLog(cfg *Config, lg *zap.Logger) (*CommitLog, error) {
 	}
 	return &CommitLog{cfg: cfg, q: q, lg: lg, queueTable: make(map[topicQueueKey]int64),
 		delayLevels: levels, onAppend: func() {},
-		flush: func(context.Context, int64, bool) PutStatus { return PutOK }}, nil
+		flush: func(_ int64, _ bool, done func(PutStatus)) { done(PutOK) }}, nil
 }
 
 // MinOffset is the first file's start, 0 when empty (CommitLog.getMinOffset).
@@ -170,9 +171,30 @@ func (c *CommitLog) prepare(m *message.MessageExt) {
 	}
 }
 
-// putMessage appends one message. m's store fields (offsets, store
-// timestamp, msgId, sizes) are set on success.
-func (c *CommitLog) putMessage(ctx context.Context, m *message.MessageExt) PutResult {
+// putMessage appends one message and calls done with the result once it
+// is as durable as the flush type asks (a failed put calls done at once).
+// m's store fields (offsets, store timestamp, msgId, sizes) are set on
+// success.
+func (c *CommitLog) putMessage(m *message.MessageExt, done func(PutResult)) {
+	res := c.appendMessage(m)
+	c.completePut(res, m.WaitStoreOK(), done)
+}
+
+// completePut waits for the flush of an appended result, if it was
+// appended, and hands it to done.
+func (c *CommitLog) completePut(res PutResult, wait bool, done func(PutResult)) {
+	if res.Status != PutOK {
+		done(res)
+		return
+	}
+	c.flush(res.WroteOffset+int64(res.WroteBytes), wait, func(st PutStatus) {
+		res.Status = st
+		done(res)
+	})
+}
+
+// appendMessage encodes and appends one message.
+func (c *CommitLog) appendMessage(m *message.MessageExt) PutResult {
 	c.prepare(m)
 	props := m.PropertiesString
 	if props == "" {
@@ -192,17 +214,18 @@ func (c *CommitLog) putMessage(ctx context.Context, m *message.MessageExt) PutRe
 	if len(rec) > c.cfg.MaxMessageSize+64*1024 || len(rec)+message.BlankRecordSize > c.q.fileSize {
 		return putFail(MessageIllegal, "message size %d exceeds the limit", len(rec))
 	}
-	res := c.appendRecords(rec, []*message.MessageExt{m})
-	if res.Status != PutOK {
-		return res
-	}
-	res.Status = c.flush(ctx, res.WroteOffset+int64(res.WroteBytes), m.WaitStoreOK())
-	return res
+	return c.appendRecords(rec, []*message.MessageExt{m})
 }
 
-// putMessages appends a batch: every message to one queue, consecutive
-// queue offsets, all in one file.
-func (c *CommitLog) putMessages(ctx context.Context, msgs []*message.MessageExt) PutResult {
+// putMessages appends a batch (every message to one queue, consecutive
+// queue offsets, all in one file) and reports like putMessage.
+func (c *CommitLog) putMessages(msgs []*message.MessageExt, done func(PutResult)) {
+	res := c.appendMessages(msgs)
+	c.completePut(res, len(msgs) > 0 && msgs[0].WaitStoreOK(), done)
+}
+
+// appendMessages encodes and appends a batch.
+func (c *CommitLog) appendMessages(msgs []*message.MessageExt) PutResult {
 	if len(msgs) == 0 {
 		return putFail(MessageIllegal, "empty batch")
 	}
@@ -242,12 +265,7 @@ func (c *CommitLog) putMessages(ctx context.Context, msgs []*message.MessageExt)
 	if len(buf)+message.BlankRecordSize > c.q.fileSize {
 		return putFail(MessageIllegal, "batch size %d does not fit a commit log file", len(buf))
 	}
-	res := c.appendRecords(buf, msgs)
-	if res.Status != PutOK {
-		return res
-	}
-	res.Status = c.flush(ctx, res.WroteOffset+int64(res.WroteBytes), msgs[0].WaitStoreOK())
-	return res
+	return c.appendRecords(buf, msgs)
 }
 
 // appendRecords writes encoded records (one per message, back to back)

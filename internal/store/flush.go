@@ -76,10 +76,20 @@ func (f *flusher) run(ctx context.Context) {
 	}
 }
 
+// flushRequest is one writer waiting for its bytes to be durable
+// (GroupCommitRequest). finish runs its callback exactly once: from the
+// group commit that covers offset, or from its timeout.
 type flushRequest struct {
 	offset int64
-	done   chan struct{}
-	ok     bool
+	done   func(PutStatus)
+	timer  *time.Timer
+	fired  atomic.Bool
+}
+
+func (r *flushRequest) finish(st PutStatus) {
+	if r.fired.CompareAndSwap(false, true) {
+		r.done(st)
+	}
 }
 
 type groupCommit struct {
@@ -106,26 +116,32 @@ func (g *groupCommit) notify() {
 	}
 }
 
-// wait blocks until everything below offset is durable, or timeout.
-func (g *groupCommit) wait(ctx context.Context, offset int64, timeout time.Duration) PutStatus {
+// waitAsync calls done once everything below offset is durable (PUT_OK),
+// or with FLUSH_DISK_TIMEOUT once timeout passes first. done runs on the
+// group commit's goroutine, a timer's, or the caller's when the offset is
+// already flushed; it must not block. This is what lets a send answer
+// from the flush instead of holding a worker through the fsync.
+func (g *groupCommit) waitAsync(offset int64, timeout time.Duration, done func(PutStatus)) {
 	if g.q.flushedWhere.Load() >= offset {
-		return PutOK
+		done(PutOK)
+		return
 	}
-	r := &flushRequest{offset: offset, done: make(chan struct{})}
+	r := &flushRequest{offset: offset, done: done}
+	r.timer = time.AfterFunc(timeout, func() { r.finish(FlushDiskTimeout) })
 	g.mu.Lock()
 	g.reqs = append(g.reqs, r)
 	g.mu.Unlock()
 	g.notify()
-	t := time.NewTimer(timeout)
-	defer t.Stop()
+}
+
+// wait blocks until everything below offset is durable, or timeout, or ctx
+// ends (FLUSH_DISK_TIMEOUT: the bytes are written, not known durable).
+func (g *groupCommit) wait(ctx context.Context, offset int64, timeout time.Duration) PutStatus {
+	ch := make(chan PutStatus, 1)
+	g.waitAsync(offset, timeout, func(st PutStatus) { ch <- st })
 	select {
-	case <-r.done:
-		if r.ok {
-			return PutOK
-		}
-		return FlushDiskTimeout
-	case <-t.C:
-		return FlushDiskTimeout
+	case st := <-ch:
+		return st
 	case <-ctx.Done():
 		return FlushDiskTimeout
 	}
@@ -168,7 +184,11 @@ func (g *groupCommit) complete(reqs []*flushRequest) {
 		g.groups.Add(1)
 	}
 	for _, r := range reqs {
-		r.ok = where >= r.offset
-		close(r.done)
+		r.timer.Stop() // set before r was queued under g.mu
+		if where >= r.offset {
+			r.finish(PutOK)
+		} else {
+			r.finish(FlushDiskTimeout)
+		}
 	}
 }

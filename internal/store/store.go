@@ -144,16 +144,18 @@ func (s *Store) afterAppend() {
 	s.dispatcher.notify()
 }
 
-func (s *Store) flushAfterPut(ctx context.Context, endOffset int64, wait bool) PutStatus {
+func (s *Store) flushAfterPut(endOffset int64, wait bool, done func(PutStatus)) {
 	if s.group != nil {
 		if !wait {
 			s.group.notify()
-			return PutOK
+			done(PutOK)
+			return
 		}
-		return s.group.wait(ctx, endOffset, time.Duration(s.cfg.SyncFlushTimeout)*time.Millisecond)
+		s.group.waitAsync(endOffset, time.Duration(s.cfg.SyncFlushTimeout)*time.Millisecond, done)
+		return
 	}
 	s.flusher.notify()
-	return PutOK
+	done(PutOK)
 }
 
 // Start runs the background work (dispatch, flush, consume-queue flush,
@@ -370,43 +372,75 @@ func (s *Store) checkStoreStatus() (PutStatus, string) {
 // SYNC_FLUSH and WAIT not "false" it returns once the record is durable
 // (FLUSH_DISK_TIMEOUT after syncFlushTimeout, the message stored).
 func (s *Store) PutMessage(ctx context.Context, m *message.MessageExt) PutResult {
+	return awaitPut(ctx, func(done func(PutResult)) { s.PutMessageAsync(m, done) })
+}
+
+// PutMessageAsync is PutMessage that reports through done instead of
+// blocking: done runs once, when the record is as durable as the flush type
+// asks (with SYNC_FLUSH, from the group commit's goroutine or the
+// syncFlushTimeout timer), or at once when the put fails or needs no wait.
+// The broker answers a send from done, so a send worker never waits on an
+// fsync (SendMessageProcessor.asyncProcessRequest). done must not block.
+func (s *Store) PutMessageAsync(m *message.MessageExt, done func(PutResult)) {
 	if m == nil {
-		return putFail(MessageIllegal, "no message")
+		done(putFail(MessageIllegal, "no message"))
+		return
 	}
-	if st, why := s.checkStoreStatus(); st != PutOK {
-		return putFail(st, "%s", why)
-	}
-	s.gate.RLock()
-	defer s.gate.RUnlock()
-	if s.closed.Load() {
-		return putFail(ServiceNotAvailable, "message store has been shut down")
-	}
-	begin := time.Now()
-	res := s.commitLog.putMessage(ctx, m)
-	s.stats.put(res, time.Since(begin))
-	return res
+	s.putAsync(func(done func(PutResult)) { s.commitLog.putMessage(m, done) }, done)
 }
 
 // PutMessages stores a batch (SEND_BATCH_MESSAGE): one queue, no delay or
 // transaction flags, consecutive queue and commit-log offsets, one file.
 func (s *Store) PutMessages(ctx context.Context, msgs []*message.MessageExt) PutResult {
-	if st, why := s.checkStoreStatus(); st != PutOK {
-		return putFail(st, "%s", why)
-	}
-	s.gate.RLock()
-	defer s.gate.RUnlock()
-	if s.closed.Load() {
-		return putFail(ServiceNotAvailable, "message store has been shut down")
-	}
+	return awaitPut(ctx, func(done func(PutResult)) { s.PutMessagesAsync(msgs, done) })
+}
+
+// PutMessagesAsync is PutMessages reporting through done, as
+// PutMessageAsync does.
+func (s *Store) PutMessagesAsync(msgs []*message.MessageExt, done func(PutResult)) {
 	for i, m := range msgs {
 		if m == nil {
-			return putFail(MessageIllegal, "batch message %d is missing", i)
+			done(putFail(MessageIllegal, "batch message %d is missing", i))
+			return
 		}
 	}
+	s.putAsync(func(done func(PutResult)) { s.commitLog.putMessages(msgs, done) }, done)
+}
+
+// putAsync runs an append under the gate (the mappings stay alive while
+// bytes are copied in) after the store-status checks, and records the put
+// statistics when its flush completes.
+func (s *Store) putAsync(put func(func(PutResult)), done func(PutResult)) {
+	if st, why := s.checkStoreStatus(); st != PutOK {
+		done(putFail(st, "%s", why))
+		return
+	}
+	s.gate.RLock()
+	if s.closed.Load() {
+		s.gate.RUnlock()
+		done(putFail(ServiceNotAvailable, "message store has been shut down"))
+		return
+	}
 	begin := time.Now()
-	res := s.commitLog.putMessages(ctx, msgs)
-	s.stats.put(res, time.Since(begin))
-	return res
+	put(func(res PutResult) {
+		s.stats.put(res, time.Since(begin))
+		done(res)
+	})
+	s.gate.RUnlock()
+}
+
+// awaitPut blocks on an asynchronous put. When ctx ends first the result
+// reads FLUSH_DISK_TIMEOUT: the record was appended, its durability is not
+// known.
+func awaitPut(ctx context.Context, start func(func(PutResult))) PutResult {
+	ch := make(chan PutResult, 1)
+	start(func(r PutResult) { ch <- r })
+	select {
+	case r := <-ch:
+		return r
+	case <-ctx.Done():
+		return putFail(FlushDiskTimeout, "%v while waiting for the flush", ctx.Err())
+	}
 }
 
 // AppendToCommitLog appends replicated commit-log bytes at offset, which
