@@ -47,8 +47,8 @@ type MetaDeps struct {
 	DeleteTopicFiles func(topic string) error
 
 	// MaxOffset is the store's max logical offset of a queue
-	// (MaxOffsetInQueue) and OffsetByTime the first offset stored at or
-	// after a time in ms (getOffsetInQueueByTime); INVOKE_BROKER_TO_RESET_OFFSET
+	// (MaxOffsetInQueue) and OffsetByTime the offset stored nearest a time
+	// in ms (getOffsetInQueueByTime); INVOKE_BROKER_TO_RESET_OFFSET
 	// answers SYSTEM_ERROR without them.
 	MaxOffset    func(topic string, queueID int32) int64
 	OffsetByTime func(topic string, queueID int32, timestamp int64) int64

@@ -719,8 +719,9 @@ func (s *Store) MinOffsetInQueue(topic string, queueID int32) int64 {
 	return -1
 }
 
-// OffsetInQueueByTime is the queue offset of the first message stored at
-// or after ts (SEARCH_OFFSET_BY_TIMESTAMP), 0 for an unknown queue.
+// OffsetInQueueByTime is the queue offset of the message whose store time
+// is nearest ts, the exact one when there is one (SEARCH_OFFSET_BY_TIMESTAMP,
+// ConsumeQueue.getOffsetInQueueByTime), 0 for an unknown queue.
 func (s *Store) OffsetInQueueByTime(topic string, queueID int32, ts int64) int64 {
 	s.gate.RLock()
 	defer s.gate.RUnlock()
