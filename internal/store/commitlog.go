@@ -94,9 +94,6 @@ type CommitLog struct {
 
 	// onAppend is called after bytes are appended (wakes dispatcher and flusher).
 	onAppend func()
-	// flush makes the bytes up to endOffset durable as the flush type
-	// asks and reports through done (at once unless SYNC_FLUSH waits).
-	flush func(endOffset int64, wait bool, done func(PutStatus))
 }
 
 var recordBufPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
@@ -122,8 +119,7 @@ func openCommitLog(cfg *Config, lg *zap.Logger) (*CommitLog, error) {
 		q.usePwrite() // see doc.go, "Durable path"
 	}
 	return &CommitLog{cfg: cfg, q: q, lg: lg, queueTable: make(map[topicQueueKey]int64),
-		delayLevels: levels, onAppend: func() {},
-		flush: func(_ int64, _ bool, done func(PutStatus)) { done(PutOK) }}, nil
+		delayLevels: levels, onAppend: func() {}}, nil
 }
 
 // MinOffset is the first file's start, 0 when empty (CommitLog.getMinOffset).
@@ -171,29 +167,9 @@ func (c *CommitLog) prepare(m *message.MessageExt) {
 	}
 }
 
-// putMessage appends one message and calls done with the result once it
-// is as durable as the flush type asks (a failed put calls done at once).
-// m's store fields (offsets, store timestamp, msgId, sizes) are set on
-// success.
-func (c *CommitLog) putMessage(m *message.MessageExt, done func(PutResult)) {
-	res := c.appendMessage(m)
-	c.completePut(res, m.WaitStoreOK(), done)
-}
-
-// completePut waits for the flush of an appended result, if it was
-// appended, and hands it to done.
-func (c *CommitLog) completePut(res PutResult, wait bool, done func(PutResult)) {
-	if res.Status != PutOK {
-		done(res)
-		return
-	}
-	c.flush(res.WroteOffset+int64(res.WroteBytes), wait, func(st PutStatus) {
-		res.Status = st
-		done(res)
-	})
-}
-
-// appendMessage encodes and appends one message.
+// appendMessage encodes and appends one message; m's store fields
+// (offsets, store timestamp, msgId, sizes) are set on success. Making the
+// bytes durable is the caller's (Store.putSync, Store.putAsync).
 func (c *CommitLog) appendMessage(m *message.MessageExt) PutResult {
 	c.prepare(m)
 	props := m.PropertiesString
@@ -217,14 +193,8 @@ func (c *CommitLog) appendMessage(m *message.MessageExt) PutResult {
 	return c.appendRecords(rec, []*message.MessageExt{m})
 }
 
-// putMessages appends a batch (every message to one queue, consecutive
-// queue offsets, all in one file) and reports like putMessage.
-func (c *CommitLog) putMessages(msgs []*message.MessageExt, done func(PutResult)) {
-	res := c.appendMessages(msgs)
-	c.completePut(res, len(msgs) > 0 && msgs[0].WaitStoreOK(), done)
-}
-
-// appendMessages encodes and appends a batch.
+// appendMessages encodes and appends a batch: every message to one queue,
+// consecutive queue offsets, all in one file.
 func (c *CommitLog) appendMessages(msgs []*message.MessageExt) PutResult {
 	if len(msgs) == 0 {
 		return putFail(MessageIllegal, "empty batch")

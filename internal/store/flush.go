@@ -134,19 +134,6 @@ func (g *groupCommit) waitAsync(offset int64, timeout time.Duration, done func(P
 	g.notify()
 }
 
-// wait blocks until everything below offset is durable, or timeout, or ctx
-// ends (FLUSH_DISK_TIMEOUT: the bytes are written, not known durable).
-func (g *groupCommit) wait(ctx context.Context, offset int64, timeout time.Duration) PutStatus {
-	ch := make(chan PutStatus, 1)
-	g.waitAsync(offset, timeout, func(st PutStatus) { ch <- st })
-	select {
-	case st := <-ch:
-		return st
-	case <-ctx.Done():
-		return FlushDiskTimeout
-	}
-}
-
 func (g *groupCommit) run(ctx context.Context) {
 	var spare []*flushRequest
 	for {

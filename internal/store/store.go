@@ -122,7 +122,6 @@ func Open(cfg Config, lg *zap.Logger) (*Store, error) {
 	} else {
 		s.flusher = newFlusher(s.commitLog.q, &s.cfg, cp, s.commitLog.lastStoreTimestamp.Load, lg)
 	}
-	s.commitLog.flush = s.flushAfterPut
 	s.stats = newStoreStats()
 	var si syscall.Sysinfo_t
 	if syscall.Sysinfo(&si) == nil {
@@ -142,20 +141,6 @@ func (s *Store) LastExitOK() bool { return s.lastExit }
 
 func (s *Store) afterAppend() {
 	s.dispatcher.notify()
-}
-
-func (s *Store) flushAfterPut(endOffset int64, wait bool, done func(PutStatus)) {
-	if s.group != nil {
-		if !wait {
-			s.group.notify()
-			done(PutOK)
-			return
-		}
-		s.group.waitAsync(endOffset, time.Duration(s.cfg.SyncFlushTimeout)*time.Millisecond, done)
-		return
-	}
-	s.flusher.notify()
-	done(PutOK)
 }
 
 // Start runs the background work (dispatch, flush, consume-queue flush,
@@ -372,75 +357,145 @@ func (s *Store) checkStoreStatus() (PutStatus, string) {
 // SYNC_FLUSH and WAIT not "false" it returns once the record is durable
 // (FLUSH_DISK_TIMEOUT after syncFlushTimeout, the message stored).
 func (s *Store) PutMessage(ctx context.Context, m *message.MessageExt) PutResult {
-	return awaitPut(ctx, func(done func(PutResult)) { s.PutMessageAsync(m, done) })
+	if m == nil {
+		return putFail(MessageIllegal, "no message")
+	}
+	return s.putSync(ctx, m.WaitStoreOK(), func() PutResult { return s.commitLog.appendMessage(m) })
 }
 
 // PutMessageAsync is PutMessage that reports through done instead of
 // blocking: done runs once, when the record is as durable as the flush type
 // asks (with SYNC_FLUSH, from the group commit's goroutine or the
-// syncFlushTimeout timer), or at once when the put fails or needs no wait.
-// The broker answers a send from done, so a send worker never waits on an
-// fsync (SendMessageProcessor.asyncProcessRequest). done must not block.
+// syncFlushTimeout timer), or before PutMessageAsync returns when the put
+// fails or needs no wait. The broker answers a send from done, so a send
+// worker never waits on an fsync (SendMessageProcessor.asyncProcessRequest).
+// done must not block.
 func (s *Store) PutMessageAsync(m *message.MessageExt, done func(PutResult)) {
 	if m == nil {
 		done(putFail(MessageIllegal, "no message"))
 		return
 	}
-	s.putAsync(func(done func(PutResult)) { s.commitLog.putMessage(m, done) }, done)
+	s.putAsync(m.WaitStoreOK(), func() PutResult { return s.commitLog.appendMessage(m) }, done)
 }
 
 // PutMessages stores a batch (SEND_BATCH_MESSAGE): one queue, no delay or
 // transaction flags, consecutive queue and commit-log offsets, one file.
 func (s *Store) PutMessages(ctx context.Context, msgs []*message.MessageExt) PutResult {
-	return awaitPut(ctx, func(done func(PutResult)) { s.PutMessagesAsync(msgs, done) })
+	if res, ok := checkBatch(msgs); !ok {
+		return res
+	}
+	return s.putSync(ctx, msgs[0].WaitStoreOK(), func() PutResult { return s.commitLog.appendMessages(msgs) })
 }
 
 // PutMessagesAsync is PutMessages reporting through done, as
 // PutMessageAsync does.
 func (s *Store) PutMessagesAsync(msgs []*message.MessageExt, done func(PutResult)) {
-	for i, m := range msgs {
-		if m == nil {
-			done(putFail(MessageIllegal, "batch message %d is missing", i))
-			return
-		}
+	if res, ok := checkBatch(msgs); !ok {
+		done(res)
+		return
 	}
-	s.putAsync(func(done func(PutResult)) { s.commitLog.putMessages(msgs, done) }, done)
+	s.putAsync(msgs[0].WaitStoreOK(), func() PutResult { return s.commitLog.appendMessages(msgs) }, done)
 }
 
-// putAsync runs an append under the gate (the mappings stay alive while
-// bytes are copied in) after the store-status checks, and records the put
-// statistics when its flush completes.
-func (s *Store) putAsync(put func(func(PutResult)), done func(PutResult)) {
+func checkBatch(msgs []*message.MessageExt) (PutResult, bool) {
+	if len(msgs) == 0 {
+		return putFail(MessageIllegal, "empty batch"), false
+	}
+	for i, m := range msgs {
+		if m == nil {
+			return putFail(MessageIllegal, "batch message %d is missing", i), false
+		}
+	}
+	return PutResult{}, true
+}
+
+// lockForPut runs the store-status checks and takes the gate shared, so
+// the mappings stay alive while bytes are copied in; a refusal holds
+// nothing.
+func (s *Store) lockForPut() (PutResult, bool) {
 	if st, why := s.checkStoreStatus(); st != PutOK {
-		done(putFail(st, "%s", why))
-		return
+		return putFail(st, "%s", why), false
 	}
 	s.gate.RLock()
 	if s.closed.Load() {
 		s.gate.RUnlock()
-		done(putFail(ServiceNotAvailable, "message store has been shut down"))
+		return putFail(ServiceNotAvailable, "message store has been shut down"), false
+	}
+	return PutResult{}, true
+}
+
+// mustWait reports whether an appended put waits for a group commit
+// (SYNC_FLUSH and WAIT not "false"); otherwise it wakes the flusher, whose
+// work nobody waits for.
+func (s *Store) mustWait(res PutResult, wait bool) bool {
+	if res.Status != PutOK {
+		return false
+	}
+	if s.group != nil {
+		if wait {
+			return true
+		}
+		s.group.notify()
+		return false
+	}
+	s.flusher.notify()
+	return false
+}
+
+func (s *Store) syncFlushTimeout() time.Duration {
+	return time.Duration(s.cfg.SyncFlushTimeout) * time.Millisecond
+}
+
+// putSync appends and, when the put must be durable, waits for the group
+// commit (or ctx; FLUSH_DISK_TIMEOUT then means the record is appended,
+// its durability not known). The wait is registered before the gate is
+// released, so Close's last group commit answers it.
+func (s *Store) putSync(ctx context.Context, wait bool, appendFn func() PutResult) PutResult {
+	res, ok := s.lockForPut()
+	if !ok {
+		return res
+	}
+	begin := time.Now()
+	res = appendFn()
+	if s.mustWait(res, wait) {
+		ch := make(chan PutStatus, 1)
+		s.group.waitAsync(res.WroteOffset+int64(res.WroteBytes), s.syncFlushTimeout(), func(st PutStatus) { ch <- st })
+		s.gate.RUnlock()
+		select {
+		case res.Status = <-ch:
+		case <-ctx.Done():
+			res.Status = FlushDiskTimeout
+		}
+	} else {
+		s.gate.RUnlock()
+	}
+	s.stats.put(res, time.Since(begin))
+	return res
+}
+
+// putAsync is putSync reporting through done. Only a put that waits for a
+// group commit allocates its callback.
+func (s *Store) putAsync(wait bool, appendFn func() PutResult, done func(PutResult)) {
+	res, ok := s.lockForPut()
+	if !ok {
+		done(res)
 		return
 	}
 	begin := time.Now()
-	put(func(res PutResult) {
-		s.stats.put(res, time.Since(begin))
-		done(res)
-	})
-	s.gate.RUnlock()
-}
-
-// awaitPut blocks on an asynchronous put. When ctx ends first the result
-// reads FLUSH_DISK_TIMEOUT: the record was appended, its durability is not
-// known.
-func awaitPut(ctx context.Context, start func(func(PutResult))) PutResult {
-	ch := make(chan PutResult, 1)
-	start(func(r PutResult) { ch <- r })
-	select {
-	case r := <-ch:
-		return r
-	case <-ctx.Done():
-		return putFail(FlushDiskTimeout, "%v while waiting for the flush", ctx.Err())
+	res = appendFn()
+	if s.mustWait(res, wait) {
+		pending := res
+		s.group.waitAsync(res.WroteOffset+int64(res.WroteBytes), s.syncFlushTimeout(), func(st PutStatus) {
+			pending.Status = st
+			s.stats.put(pending, time.Since(begin))
+			done(pending)
+		})
+		s.gate.RUnlock()
+		return
 	}
+	s.gate.RUnlock()
+	s.stats.put(res, time.Since(begin))
+	done(res)
 }
 
 // AppendToCommitLog appends replicated commit-log bytes at offset, which

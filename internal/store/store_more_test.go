@@ -83,12 +83,17 @@ func TestFlushSyncTimeoutWhenDiskStalls(t *testing.T) {
 		g := newGroupCommit(q, cp, func() int64 { return 0 }, zaptest.NewLogger(t))
 		_, err = q.appendBytes(make([]byte, 100))
 		require.NoError(t, err)
+		wait := func(offset int64) PutStatus {
+			ch := make(chan PutStatus, 1)
+			g.waitAsync(offset, 5*time.Second, func(st PutStatus) { ch <- st })
+			return <-ch
+		}
 		// No run loop: nobody flushes, so the writer times out.
-		require.Equal(t, FlushDiskTimeout, g.wait(context.Background(), 100, 5*time.Second))
+		require.Equal(t, FlushDiskTimeout, wait(100))
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan struct{})
 		go func() { g.run(ctx); close(done) }()
-		require.Equal(t, PutOK, g.wait(context.Background(), 100, 5*time.Second))
+		require.Equal(t, PutOK, wait(100))
 		cancel()
 		<-done
 	})
