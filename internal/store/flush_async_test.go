@@ -13,21 +13,28 @@ import (
 	"go.uber.org/zap/zaptest"
 )
 
+// newTestGroupCommit is a group commit over a small file queue holding
+// written bytes not yet flushed; its run loop is the caller's to start.
+func newTestGroupCommit(t *testing.T, written int) *groupCommit {
+	t.Helper()
+	q, err := openMappedFileQueue(t.TempDir(), 64*osPageSize, nil)
+	require.NoError(t, err)
+	t.Cleanup(func() { q.close() })
+	cp, err := openCheckpoint(filepath.Join(t.TempDir(), "checkpoint"))
+	require.NoError(t, err)
+	t.Cleanup(func() { cp.close() })
+	_, err = q.appendBytes(make([]byte, written))
+	require.NoError(t, err)
+	return newGroupCommit(q, cp, func() int64 { return 0 }, zaptest.NewLogger(t))
+}
+
 // TestFlushWaitAsyncDoesNotBlock: a writer's flush wait is a callback.
 // waitAsync returns at once; the callback fires once, with
 // FLUSH_DISK_TIMEOUT when no flush comes in time, or PUT_OK from the group
 // commit, and a completed request's timer never fires it again.
 func TestFlushWaitAsyncDoesNotBlock(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		q, err := openMappedFileQueue(t.TempDir(), 64*osPageSize, nil)
-		require.NoError(t, err)
-		defer q.close()
-		cp, err := openCheckpoint(filepath.Join(t.TempDir(), "checkpoint"))
-		require.NoError(t, err)
-		defer cp.close()
-		g := newGroupCommit(q, cp, func() int64 { return 0 }, zaptest.NewLogger(t))
-		_, err = q.appendBytes(make([]byte, 100))
-		require.NoError(t, err)
+		g := newTestGroupCommit(t, 100)
 
 		var mu sync.Mutex
 		var got []PutStatus

@@ -74,15 +74,7 @@ func TestFlushAsyncPagesAndThoroughInterval(t *testing.T) {
 
 func TestFlushSyncTimeoutWhenDiskStalls(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		q, err := openMappedFileQueue(t.TempDir(), 64*osPageSize, nil)
-		require.NoError(t, err)
-		defer q.close()
-		cp, err := openCheckpoint(filepath.Join(t.TempDir(), "checkpoint"))
-		require.NoError(t, err)
-		defer cp.close()
-		g := newGroupCommit(q, cp, func() int64 { return 0 }, zaptest.NewLogger(t))
-		_, err = q.appendBytes(make([]byte, 100))
-		require.NoError(t, err)
+		g := newTestGroupCommit(t, 100)
 		wait := func(offset int64) PutStatus {
 			ch := make(chan PutStatus, 1)
 			g.waitAsync(offset, 5*time.Second, func(st PutStatus) { ch <- st })
