@@ -38,50 +38,22 @@ type SendMessageRequestHeaderV2 struct {
 	Properties            string `rmq:"i"`
 	ReconsumeTimes        *int32 `rmq:"j"`
 	UnitMode              bool   `rmq:"k"`
-	MaxReconsumeTimes     *int32 `rmq:"l"`
 	Batch                 bool   `rmq:"m"`
+	MaxReconsumeTimes     *int32 `rmq:"l"`
 	BrokerName            string `rmq:"n,omitempty"`
 }
 
 // V1 converts the single-letter header to the long-named one, as the Java
-// broker does before processing.
+// broker does before processing. The two types differ only in their tags.
 func (h *SendMessageRequestHeaderV2) V1() *SendMessageRequestHeader {
-	return &SendMessageRequestHeader{
-		ProducerGroup:         h.ProducerGroup,
-		Topic:                 h.Topic,
-		DefaultTopic:          h.DefaultTopic,
-		DefaultTopicQueueNums: h.DefaultTopicQueueNums,
-		QueueID:               h.QueueID,
-		SysFlag:               h.SysFlag,
-		BornTimestamp:         h.BornTimestamp,
-		Flag:                  h.Flag,
-		Properties:            h.Properties,
-		ReconsumeTimes:        h.ReconsumeTimes,
-		UnitMode:              h.UnitMode,
-		Batch:                 h.Batch,
-		MaxReconsumeTimes:     h.MaxReconsumeTimes,
-		BrokerName:            h.BrokerName,
-	}
+	v1 := SendMessageRequestHeader(*h)
+	return &v1
 }
 
 // V2 converts the long-named header to the single-letter one.
 func (h *SendMessageRequestHeader) V2() *SendMessageRequestHeaderV2 {
-	return &SendMessageRequestHeaderV2{
-		ProducerGroup:         h.ProducerGroup,
-		Topic:                 h.Topic,
-		DefaultTopic:          h.DefaultTopic,
-		DefaultTopicQueueNums: h.DefaultTopicQueueNums,
-		QueueID:               h.QueueID,
-		SysFlag:               h.SysFlag,
-		BornTimestamp:         h.BornTimestamp,
-		Flag:                  h.Flag,
-		Properties:            h.Properties,
-		ReconsumeTimes:        h.ReconsumeTimes,
-		UnitMode:              h.UnitMode,
-		Batch:                 h.Batch,
-		MaxReconsumeTimes:     h.MaxReconsumeTimes,
-		BrokerName:            h.BrokerName,
-	}
+	v2 := SendMessageRequestHeaderV2(*h)
+	return &v2
 }
 
 // SendMessageResponseHeader answers a stored send (SendMessageResponseHeader.java).
